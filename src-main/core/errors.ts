@@ -35,3 +35,8 @@ export class SourceError extends HimoeError {
 export class AlignError extends HimoeError {
   readonly domain = 'align';
 }
+
+/** Errors from signal processing (resampling, filters): bad shapes, rates, timestamps or options. */
+export class DspError extends HimoeError {
+  readonly domain = 'dsp';
+}
