@@ -1,0 +1,34 @@
+// The one error class of the XDF domain (writer, reader, repair). Messages name the file, the
+// byte offset or field, and what was expected; `code` is stable for callers and tests.
+
+import { HimoeError } from '../../core/errors.js';
+
+export type XdfErrorCode =
+  | 'BAD_MAGIC'
+  | 'TRUNCATED_CHUNK'
+  | 'BAD_LENGTH'
+  | 'BAD_TAG'
+  | 'BAD_XML'
+  | 'BAD_HEADER'
+  | 'BAD_SAMPLES'
+  | 'BAD_CHUNK'
+  | 'UNKNOWN_STREAM'
+  | 'FILE_EXISTS'
+  | 'IO_FAILED'
+  | 'WRITER_CLOSED'
+  | 'WRITER_FAILED';
+
+export class XdfError extends HimoeError {
+  readonly domain = 'xdf';
+  declare readonly code: XdfErrorCode;
+
+  constructor(code: XdfErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, details, options);
+  }
+
+  /** Byte offset in the file the error refers to, when there is one. */
+  get byteOffset(): number | undefined {
+    const v = this.details['byteOffset'];
+    return typeof v === 'number' ? v : undefined;
+  }
+}
