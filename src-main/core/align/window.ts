@@ -3,7 +3,7 @@
 // live ring-buffer contents; windowsOver walks a recorded session for offline evaluation.
 
 import { AlignError } from '../errors.js';
-import { resampleToGrid } from '../dsp/resample.js';
+import { lowerBoundSec, resampleToGrid } from '../dsp/resample.js';
 import { anchorFor, asAlignError, validateInputs } from './aligner.js';
 import {
   type AlignConfig,
@@ -84,14 +84,17 @@ function emptyWindowModality(channelCount: number, rateHz: number, samplesPerPat
 /**
  * Assemble the model window ending at `windowEndSec` ([windowEndSec - windowSec, windowEndSec)).
  * Each modality contributes the L consecutive patches of its own grid whose last one ends at or
- * before windowEndSec (causal: nothing after the window end is used; with the 'stream' anchor a
- * modality's patches may lead the reference tokens by up to one patch). Every configured
- * modality is present; one without data has an all-zero mask and all patches missing.
+ * before windowEndSec (with the 'stream' anchor a modality's patches may precede the reference
+ * tokens by up to one patch). Every configured modality is present; one without data has an
+ * all-zero mask and all patches missing.
  *
  * `source` is either an aligned session (the session's config applies; `config` may change only
  * windowSec and minPresentFraction) or the raw inputs (e.g. the last seconds of each ring
- * buffer), which are resampled just for this window; for a stable grid phase in live use pass
- * `anchorsSec` (each stream's first timestamp) in `config`.
+ * buffer), which are resampled just for this window from the samples stamped before
+ * windowEndSec only: strictly causal, as live inference must be. Windows cut from an aligned
+ * session instead carry the anti-aliasing filter's look-ahead (half the kernel, e.g. ~0.14 s
+ * at 256 -> 128 Hz, ~0.56 s at 32 -> 32 Hz) into their last samples. For a stable grid phase
+ * in live use pass `anchorsSec` (each stream's first timestamp) in `config`.
  */
 export function assembleWindow(
   source: AlignedSession | readonly ModalityInput[],
@@ -142,10 +145,13 @@ export function assembleWindow(
       const originSec = gridOriginAtOrBefore(anchorSec, windowStartSec, geometry.patchSec);
       const firstPatch = lastPatchIndex(originSec, rateHz, geometry.patchSec, windowEndSec) - patches + 1;
       wm = emptyWindowModality(channelCount, rateHz, s, originSec + (firstPatch * s) / rateHz, patches);
-      if (input !== undefined && input.timestamps.length > 0) {
+      // Causal: only samples stamped before the window end, whatever the buffer holds.
+      const used = input === undefined ? 0 : lowerBoundSec(input.timestamps, windowEndSec);
+      if (input !== undefined && used > 0) {
+        const causal = { ...input, timestamps: input.timestamps.subarray(0, used), values: input.values.subarray(0, used * input.channelCount) };
         try {
           resampleToGrid(
-            input,
+            causal,
             { startSec: wm.startSec, rateHz, length },
             { ...cfg.filter, maxGapPeriods: cfg.maxGapPeriods, out: { values: wm.x, mask: wm.mask } },
           );

@@ -85,6 +85,23 @@ describe('resampleToGrid', () => {
     });
   });
 
+  it('follows the real timestamps of a device whose true rate is 0.2 % off its nominal rate', () => {
+    // 250 Hz declared, 250.5 Hz delivered: trusting the nominal rate would be 30 ms off after 15 s.
+    const signal = tone({ inRateHz: 250, durationSec: 30, startSec: 0.004, driftPpm: 2000, jitterPeriods: 0.1, tones: [{ freqHz: 9, amplitude: 1 }] });
+    const grid = { startSec: 0, rateHz: 128, length: 40 * 128 };
+    const times = gridTimes(0, 128, grid.length);
+
+    const out = resampleToGrid(signal, grid);
+
+    for (const [from, to] of [[1, 4], [13, 16], [26, 29]] as const) {
+      const fit = fitSine(times, out.values, 9, from, to, out.mask);
+      expect(Math.abs(fit.delaySec), `delay in [${from}, ${to}] s`).toBeLessThan(0.001);
+    }
+    const lastSec = signal.timestamps[signal.timestamps.length - 1]!;
+    expect(out.mask[Math.floor((lastSec - 0.01) * 128)]).toBe(1);
+    expect(out.mask[Math.ceil((lastSec + 0.01) * 128)]).toBe(0);
+  });
+
   it('designs a kernel whose stop band starts at the new Nyquist', () => {
     const kernel = new ResampleKernel(256, 128);
     // Discrete-time frequency response at 64 Hz (0.25 cycles per input sample).
