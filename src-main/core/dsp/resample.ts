@@ -373,10 +373,25 @@ function resampleRun(
       outValues[rowOut] = s * inv;
       continue;
     }
+    // Four taps per pass over the channels: a quarter of the accumulator traffic.
     acc.fill(0);
-    for (let j = 0; j <= wTop - wBase; j++) {
+    const taps = wTop - wBase + 1;
+    let j = 0;
+    for (; j + 3 < taps; j += 4) {
+      const w0 = weights[j]!;
+      const w1 = weights[j + 1]!;
+      const w2 = weights[j + 2]!;
+      const w3 = weights[j + 3]!;
+      const r0 = (a + wBase + j) * channels;
+      const r1 = r0 + channels;
+      const r2 = r1 + channels;
+      const r3 = r2 + channels;
+      for (let c = 0; c < channels; c++) {
+        acc[c] += w0 * values[r0 + c]! + w1 * values[r1 + c]! + w2 * values[r2 + c]! + w3 * values[r3 + c]!;
+      }
+    }
+    for (; j < taps; j++) {
       const w = weights[j]!;
-      if (w === 0) continue;
       const rowIn = (a + wBase + j) * channels;
       for (let c = 0; c < channels; c++) acc[c] += w * values[rowIn + c]!;
     }
