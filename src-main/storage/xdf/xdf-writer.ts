@@ -57,7 +57,7 @@ interface WriterStream {
   sampleCount: number;
   firstTimestamp: number;
   lastTimestamp: number;
-  /** Sample time of this stream when the last Boundary chunk was written (NaN: not yet). */
+  /** First sample time of this stream after the last Boundary chunk (NaN: none yet). */
   boundaryRefTs: number;
   offsetTimes: number[];
   offsetValues: number[];
@@ -212,6 +212,16 @@ export class XdfWriter {
       this.droppedSamples += n;
       return;
     }
+    // A Boundary goes in before a chunk that would stretch this stream's samples since the last
+    // Boundary beyond the interval (or when the interval has passed in wall time), so no run of
+    // samples between two Boundary chunks spans more than boundaryIntervalSec.
+    if (
+      this.bytesSinceBoundary > 0 &&
+      ((s.boundaryRefTs === s.boundaryRefTs && timestamps[n - 1]! - s.boundaryRefTs > this.boundaryIntervalSec) || this.boundaryDueByWallTime())
+    ) {
+      this.writeBoundary();
+    }
+    if (s.boundaryRefTs !== s.boundaryRefTs) s.boundaryRefTs = timestamps[0]!;
     const before = this.active.length;
     if (isStrings) this.encodeStrings(s, timestamps, values as readonly string[]);
     else this.encodeNumeric(s, timestamps, values as Exclude<XdfSampleValues, readonly string[]>);
@@ -220,10 +230,6 @@ export class XdfWriter {
     if (s.sampleCount === 0) s.firstTimestamp = timestamps[0]!;
     s.sampleCount += n;
     s.lastTimestamp = timestamps[n - 1]!;
-    if (s.boundaryRefTs !== s.boundaryRefTs) s.boundaryRefTs = timestamps[0]!;
-    if (s.lastTimestamp - s.boundaryRefTs >= this.boundaryIntervalSec || this.boundaryDueByWallTime()) {
-      this.writeBoundary();
-    }
   }
 
   /** Writes a ClockOffset chunk: at `collectionTimeSec` the stream's clock was behind the
@@ -304,7 +310,7 @@ export class XdfWriter {
     this.active.appendBoundary();
     this.lastBoundaryWallMs = Date.now();
     this.bytesSinceBoundary = 0;
-    for (const s of this.streams.values()) s.boundaryRefTs = s.sampleCount > 0 ? s.lastTimestamp : Number.NaN;
+    for (const s of this.streams.values()) s.boundaryRefTs = Number.NaN;
   }
 
   private async writePending(): Promise<void> {
