@@ -177,7 +177,12 @@ export class XdfWriter {
       uid: randomUUID(),
       hostname: this.host,
     });
-    if (!this.failure) this.active.appendXmlChunk(TAG_STREAM_HEADER, xdfId, xml);
+    if (!this.failure) {
+      this.active.appendXmlChunk(TAG_STREAM_HEADER, xdfId, xml);
+      // Headers are rare and describe everything after them: put them on disk now rather
+      // than at the next tick (errors are reported through the failed state).
+      void this.flush().catch(() => {});
+    }
     return xdfId;
   }
 

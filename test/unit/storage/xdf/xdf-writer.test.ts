@@ -304,6 +304,18 @@ describe('XdfWriter boundaries and durability', () => {
     expect(w.bytesWritten).toBeGreaterThanOrEqual(bytes.length);
   });
 
+  it('puts a StreamHeader on disk right away, without waiting for the fsync interval', async () => {
+    const file = newPath();
+    const w = await XdfWriter.create(file, { fsyncIntervalMs: 1000 });
+
+    w.addStream(info('late', 'float32', 2, 100));
+    await sleep(100);
+    const tags = chunkTags(readFileSync(file));
+    await w.close();
+
+    expect(tags).toEqual([1, 2]);
+  });
+
   it('makes close idempotent and rejects appends after close with WRITER_CLOSED', async () => {
     const file = newPath();
     const w = await XdfWriter.create(file);
