@@ -1,5 +1,6 @@
 // Lint, and the layer rules of DESIGN §1 checked by machine: a wrong import fails `npm run lint`.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS =
@@ -31,7 +32,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-throw-literal': 'error',
@@ -42,6 +43,10 @@ export default tseslint.config(
     files: ['src-main/core/**/*.ts'],
     rules: {
       'no-restricted-imports': forbidLayers(['acquisition', 'storage', 'model', 'engine', 'api', 'app', 'server', 'cli']),
+      'no-restricted-globals': ['error', ...['process', 'Buffer', 'require', '__dirname', '__filename', 'global'].map((name) => ({
+        name,
+        message: 'src-main/core is pure TypeScript: no Node globals (DESIGN §1).',
+      }))],
     },
   },
   {

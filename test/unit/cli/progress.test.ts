@@ -31,7 +31,7 @@ describe('ProgressReporter', () => {
     p.update(10);
     p.finish();
     expect(s.out).toHaveLength(3);
-    expect(s.out[0]).toMatch(/^\r\[#+-+\]  50% recording 5\.0\/10\.0 s {2}300x real time/);
+    expect(s.out[0]).toMatch(/^\r\[#+-+\] {2}50% recording 5\.0\/10\.0 s {2}300x real time/);
     expect(s.out[1]).toMatch(/100%/);
     expect(s.out[2]).toBe('\r\x1b[K');
   });
