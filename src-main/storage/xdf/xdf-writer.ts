@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import type { Chunk, ChannelFormat, StreamInfo } from '../../core/streams/types.js';
 import { ByteSink } from './xdf-byte-sink.js';
 import { XdfError } from './xdf-error.js';
@@ -77,6 +78,21 @@ function toInt(v: number, lo: number, hi: number): number {
   return r < lo ? lo : r > hi ? hi : r;
 }
 
+/** fsync the directory so the new file's entry survives a power loss (best effort: some
+ *  platforms and file systems do not allow opening a directory). */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // Not fatal: the data itself is fsync'd; only the directory entry's durability is at stake.
+  }
+}
+
 export class XdfWriter {
   private readonly streams = new Map<number, WriterStream>();
   private nextStreamId = 1;
@@ -124,6 +140,7 @@ export class XdfWriter {
       await fh.close().catch(() => {});
       throw err;
     }
+    await syncDirectory(dirname(path));
     const intervalMs = Math.min(1000, opts.fsyncIntervalMs && opts.fsyncIntervalMs > 0 ? opts.fsyncIntervalMs : 1000);
     w.timer = setInterval(() => w.tick(), intervalMs);
     w.timer.unref();
