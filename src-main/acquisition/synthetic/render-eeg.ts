@@ -119,7 +119,7 @@ export class EegRenderer implements SignalRenderer {
       this.alphaW[c] = ALPHA_WEIGHT[pos.region] * symRng.range(0.9, 1.1);
       this.betaW[c] = BETA_WEIGHT[pos.region] * symRng.range(0.9, 1.1);
       this.blinkW[c] = blinkWeight(labels[c], pos.region, pos.lateral);
-      this.lineAmp[c] = chanRng.range(0.5, 3);
+      this.lineAmp[c] = chanRng.range(1.5, 6);
       this.faaSide[c] = pos.region === 'prefrontal' || pos.region === 'frontal' ? pos.side : 0;
       const noiseRng = new Rng(hashSeed(seed, 'eeg-noise', c));
       noiseRng.fillState(this.rng.subarray(c * 4, c * 4 + 4));
