@@ -145,7 +145,8 @@ export class SimulatedDevice {
     };
     if (this.measureNow) {
       this.measureNow = false;
-      emitAt(t0Sec, this.extraOffsetRng);
+      // Skip the extra one when a regular measurement falls at the start of this block anyway.
+      if (this.nextMeasureSec > t0Sec + 1e-9) emitAt(t0Sec, this.extraOffsetRng);
     }
     while (this.nextMeasureSec < t1Sec) {
       emitAt(this.nextMeasureSec, this.offsetRng);

@@ -125,7 +125,7 @@ class SyntheticSource implements SignalSource {
  */
 export class SyntheticSession {
   readonly config: ResolvedSyntheticConfig;
-  readonly world: PhysiologyWorld;
+  private readonly world: PhysiologyWorld;
   /** Device sources (canonical modality order), then the stimulus source. */
   readonly sources: SignalSource[];
   /** Session clock: virtual time in 'fast' pacing, performance.now() seconds in 'realtime'. */

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Chunk } from '../../../../src-main/core/streams/types.js';
-import { assemble, runSession } from './signal-checks.js';
+import { SyntheticSession } from '../../../../src-main/acquisition/synthetic/synthetic-session.js';
+import { assemble, listen, runSession } from './signal-checks.js';
 
 function allTimestamps(chunks: Chunk[]): { index: number[]; time: number[] } {
   const index: number[] = [];
@@ -76,6 +77,32 @@ describe('synthetic device clocks', () => {
     // The measured offsets carry the drift: over 300 s, 35 ppm moves the offset by 10.5 ms.
     const spanSec = m[m.length - 1].collectionTimeSec - m[0].collectionTimeSec;
     expect(m[0].offsetSec - m[m.length - 1].offsetSec).toBeCloseTo(spanSec * ppm * 1e-6, 3);
+  });
+
+  it('measures the clock offset as soon as a late-started device source starts, before its first chunk', async () => {
+    const session = new SyntheticSession({ seed: 9, modalities: ['ECG', 'EDA'], durationSec: 30, pacing: 'fast' });
+    const [ecg, eda] = session.sources;
+    const c = listen([eda]);
+    let startedAt = -1;
+    ecg.subscribe((e) => {
+      if (e.kind === 'chunk' && startedAt < 0 && session.clock.nowSec() >= 12.2) {
+        startedAt = session.clock.nowSec();
+        void eda.start();
+      }
+    });
+    await ecg.start();
+    await session.done;
+    const first = c.events.find((e) => e.event.kind === 'clockOffset' || e.event.kind === 'chunk');
+    expect(first?.event.kind).toBe('clockOffset');
+    const m = c.offsets.get('synthetic-eda') ?? [];
+    // At the start of the first block it delivers (a source started mid-step gets that step).
+    expect(m[0].collectionTimeSec).toBeLessThanOrEqual(startedAt);
+    expect(m[0].collectionTimeSec).toBeGreaterThanOrEqual(startedAt - 0.1 - 1e-9);
+    const firstChunk = (c.streams.get('synthetic:eda') ?? [])[0];
+    expect(firstChunk.firstIndex).toBe(Math.ceil(m[0].collectionTimeSec * 32 - 1e-7));
+    // Then the regular series every 5 s (15, 20, 25 s).
+    expect(m.slice(1).map((x) => x.collectionTimeSec)).toEqual([15, 20, 25]);
+    await Promise.all(session.sources.map((s) => s.release()));
   });
 
   it('emits no clock offsets from the stimulus source, which is on the session clock', async () => {
