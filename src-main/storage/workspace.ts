@@ -1,0 +1,190 @@
+// The workspace folder layout (DESIGN §3) and each session's session.json, the truth the
+// library index is rebuilt from: recorder and importers write sessions here, the library reads them.
+//   <ws>/library.sqlite, <ws>/sessions/<id>/{recording.xdf, session.json}, <ws>/models/<id>/, <ws>/evaluations/<id>/
+
+import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HimoeError } from '../core/errors.js';
+
+export class WorkspaceError extends HimoeError {
+  readonly domain = 'workspace';
+}
+
+export const LIBRARY_FILE = 'library.sqlite';
+export const SESSIONS_DIR = 'sessions';
+export const MODELS_DIR = 'models';
+export const EVALUATIONS_DIR = 'evaluations';
+export const SESSION_META_FILE = 'session.json';
+export const RECORDING_FILE = 'recording.xdf';
+
+export type SessionSourceKind = 'synthetic' | 'device' | 'import';
+export const SESSION_SOURCE_KINDS: readonly SessionSourceKind[] = ['synthetic', 'device', 'import'];
+
+/** Where the data came from; kind-specific fields (seed, device ids, dataset and file) ride along. */
+export interface SessionSource {
+  kind: SessionSourceKind;
+  [field: string]: unknown;
+}
+
+export interface SessionStreamMeta {
+  /** The stream id in the session (StreamInfo.id, e.g. "synthetic:eeg"). */
+  id: string;
+  name: string;
+  type: string;
+  channelCount: number;
+  nominalRateHz: number;
+}
+
+/** The content of sessions/<id>/session.json. */
+export interface SessionMeta {
+  id: string;
+  /** Pseudonymous subject id (P012, sub-01, s01), never a name; null when unknown. */
+  subject: string | null;
+  /** ISO 8601 time the session was created (recording start or import). */
+  createdAt: string;
+  protocol: string;
+  source: SessionSource;
+  streams: SessionStreamMeta[];
+  notes: string;
+}
+
+/** Session and run ids are folder names: letters, digits, '.', '_', '-' (no path tricks). */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** A pseudonym: letters, digits, '_' and '-' only, so a name with spaces cannot slip in. */
+const PSEUDONYM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export function isValidId(id: string): boolean {
+  return ID_PATTERN.test(id) && !id.includes('..');
+}
+
+export function isValidPseudonym(subject: string): boolean {
+  return PSEUDONYM_PATTERN.test(subject);
+}
+
+export function assertValidId(id: string, what = 'session id'): void {
+  if (!isValidId(id)) {
+    throw new WorkspaceError('BAD_ID', `${what} "${id}" is not usable as a folder name; expected letters, digits, '.', '_' or '-' (at most 128)`, { id });
+  }
+}
+
+export function assertPseudonym(subject: string): void {
+  if (!isValidPseudonym(subject)) {
+    throw new WorkspaceError(
+      'BAD_SUBJECT',
+      `subject "${subject}" is not a pseudonym; expected letters, digits, '_' or '-' (at most 64), e.g. P012 — never a name`,
+      { subject },
+    );
+  }
+}
+
+export function sessionsRoot(ws: string): string {
+  return join(ws, SESSIONS_DIR);
+}
+
+export function sessionDir(ws: string, id: string): string {
+  assertValidId(id);
+  return join(ws, SESSIONS_DIR, id);
+}
+
+export function sessionMetaPath(ws: string, id: string): string {
+  return join(sessionDir(ws, id), SESSION_META_FILE);
+}
+
+export function recordingPath(ws: string, id: string): string {
+  return join(sessionDir(ws, id), RECORDING_FILE);
+}
+
+/** Writes session.json atomically (temp file, fsync, rename), creating the session folder. */
+export async function writeSessionMeta(ws: string, meta: SessionMeta): Promise<void> {
+  validateSessionMeta(meta, `session ${meta.id}`);
+  const dir = sessionDir(ws, meta.id);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, SESSION_META_FILE);
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(`${JSON.stringify(meta, null, 2)}\n`, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+/** Reads and validates session.json; a missing or malformed file is a BAD_SESSION_META error naming it. */
+export async function readSessionMeta(ws: string, id: string): Promise<SessionMeta> {
+  const path = sessionMetaPath(ws, id);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new WorkspaceError('BAD_SESSION_META', `${path}: cannot read: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new WorkspaceError('BAD_SESSION_META', `${path}: not valid JSON (${(err as Error).message})`, { path }, { cause: err });
+  }
+  const meta = validateSessionMeta(value, path);
+  if (meta.id !== id) {
+    throw new WorkspaceError('BAD_SESSION_META', `${path}: "id" is "${meta.id}" but the folder is "${id}"; expected them to match`, { path });
+  }
+  return meta;
+}
+
+/** Ids of the session folders (sorted); an absent sessions/ folder is an empty workspace. */
+export async function listSessionIds(ws: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(sessionsRoot(ws), { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries
+    .filter((e) => e.isDirectory() && isValidId(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Checks the shape of a session.json value; `where` names the file in messages. */
+export function validateSessionMeta(value: unknown, where: string): SessionMeta {
+  const bad = (field: string, expected: string): never => {
+    throw new WorkspaceError('BAD_SESSION_META', `${where}: field "${field}" ${expected}`, { where, field });
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('(root)', 'must be a JSON object');
+  const o = value as Record<string, unknown>;
+  if (typeof o.id !== 'string' || !isValidId(o.id)) bad('id', "must be a string of letters, digits, '.', '_' or '-'");
+  if (o.subject !== null && o.subject !== undefined && (typeof o.subject !== 'string' || !isValidPseudonym(o.subject))) {
+    bad('subject', "must be null or a pseudonym (letters, digits, '_' or '-'), never a name");
+  }
+  if (typeof o.createdAt !== 'string' || Number.isNaN(Date.parse(o.createdAt))) bad('createdAt', 'must be an ISO 8601 time');
+  if (o.protocol !== undefined && typeof o.protocol !== 'string') bad('protocol', 'must be a string');
+  if (o.notes !== undefined && typeof o.notes !== 'string') bad('notes', 'must be a string');
+  const src = o.source as Record<string, unknown> | null;
+  if (typeof src !== 'object' || src === null || !SESSION_SOURCE_KINDS.includes(src.kind as SessionSourceKind)) {
+    bad('source', `must be an object whose "kind" is one of ${SESSION_SOURCE_KINDS.join(', ')}`);
+  }
+  const streams = o.streams ?? [];
+  if (!Array.isArray(streams)) bad('streams', 'must be an array');
+  (streams as unknown[]).forEach((s, i) => {
+    const r = s as Record<string, unknown> | null;
+    if (
+      typeof r !== 'object' || r === null ||
+      typeof r.id !== 'string' || typeof r.name !== 'string' || typeof r.type !== 'string' ||
+      !Number.isInteger(r.channelCount) || typeof r.nominalRateHz !== 'number'
+    ) {
+      bad(`streams[${i}]`, 'must have id, name, type (strings), channelCount (integer) and nominalRateHz (number)');
+    }
+  });
+  return {
+    id: o.id as string,
+    subject: (o.subject as string | undefined) ?? null,
+    createdAt: o.createdAt as string,
+    protocol: (o.protocol as string | undefined) ?? '',
+    source: src as SessionSource,
+    streams: streams as SessionStreamMeta[],
+    notes: (o.notes as string | undefined) ?? '',
+  };
+}
