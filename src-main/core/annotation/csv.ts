@@ -24,7 +24,7 @@ export function tracesToCsv(traces: readonly AnnotationTrace[], opts: TraceCsvOp
   const endSec = opts.endSec ?? span.endSec;
   const grid = uniformGrid(startSec, endSec, rateHz);
   const decimals = opts.decimals ?? 4;
-  const timeDecimals = Math.max(3, Math.ceil(Math.log10(rateHz)) + 3);
+  const timeDecimals = Math.max(3, Math.ceil(Math.log10(rateHz)) + 2);
   const dims = [...new Set(traces.map((t) => t.dimension))];
   const names = traces.map((t) => (dims.length === 1 ? t.raterId : `${t.raterId}:${t.dimension}`));
   const columns = traces.map((t) => resampleTrace(t, grid, opts));

@@ -175,6 +175,7 @@ export function analyzeAgreement(traces: readonly AnnotationTrace[], opts: Agree
     for (let j = 0; j < matrix.raters && ok; j++) if (Number.isNaN(matrix.values[i * matrix.raters + j])) ok = false;
     if (ok) complete++;
   }
+  if (iccResult) notes.push('ICC F-test intervals assume independent targets; grid points of a trace are autocorrelated, so prefer the block-bootstrap intervals');
   if (boot) notes.push(`bootstrap: moving blocks of ${blockLength} grid points (${blockSec} s) over time, percentile intervals`);
   return {
     dimension,
