@@ -4,7 +4,7 @@
 import { HimoeError } from '../../core/errors.js';
 
 export type EdfErrorCode =
-  /** Fewer bytes than a fixed header, a signal header or the data records the header promises. */
+  /** Fewer bytes than the fixed header or the signal headers need. */
   | 'TRUNCATED'
   /** The version field is neither "0" (EDF) nor 0xFF "BIOSEMI" (BDF). */
   | 'BAD_VERSION'
@@ -12,7 +12,8 @@ export type EdfErrorCode =
   | 'NON_ASCII'
   /** A header field does not parse as what it must hold (number, date, time, label). */
   | 'BAD_FIELD'
-  /** The header's sizes (header bytes, signals, records, samples) contradict each other or the file size. */
+  /** The header's sizes (header bytes, signals, records, samples) contradict each other or the
+   *  file size (including data records missing at the end). */
   | 'SIZE_MISMATCH'
   /** A count outside what the format or this reader allows (signals, records, samples per record). */
   | 'LIMIT_EXCEEDED'

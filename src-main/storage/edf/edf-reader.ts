@@ -199,7 +199,7 @@ export function readEdfBytes(bytes: Uint8Array, opts: EdfReadOptions = {}, fileN
   } else if (recordCount * recordBytes > dataBytes) {
     const whole = Math.floor(dataBytes / recordBytes);
     const what = `the header promises ${recordCount} records of ${recordBytes} bytes (${headerBytes + recordCount * recordBytes} bytes in all) but the file has ${size} bytes (${whole} whole records)`;
-    if (!opts.allowTruncated) fail(size < headerBytes + recordBytes ? 'TRUNCATED' : 'SIZE_MISMATCH', f.recordCount[0], 'number of data records', what);
+    if (!opts.allowTruncated) fail('SIZE_MISMATCH', f.recordCount[0], 'number of data records', what);
     warnings.push(`truncated: ${what}`);
     recordCount = whole;
   } else if (recordCount * recordBytes < dataBytes) {
