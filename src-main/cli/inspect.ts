@@ -111,7 +111,9 @@ export function summarizeXdf(file: XdfFile): InspectSummary {
 }
 
 function fmt(x: number | null, digits = 3): string {
-  return x === null || !Number.isFinite(x) ? '-' : x.toFixed(digits);
+  if (x === null || !Number.isFinite(x)) return '-';
+  // Avoid "-0.000" for tiny negative values.
+  return (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits);
 }
 
 export function formatSummary(path: string, s: InspectSummary): string {
