@@ -1,0 +1,154 @@
+// Reads one session folder (session.json + recording.xdf) into the rows the library index
+// holds: session summary, streams, markers (MARKER streams) and annotation sets (ANNOTATION
+// streams, rater and dimension from the stream's <desc>). The folder is the truth; this is the
+// only place that turns it into index rows, used by indexSession and rebuild alike.
+
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readXdf, XdfError, type XdfFile, type XdfStream } from '../xdf/index.js';
+import { readSessionMeta, RECORDING_FILE, sessionDir, SESSIONS_DIR, type SessionMeta } from '../workspace.js';
+import { isRecordingLive } from './recording-lock.js';
+
+export type SessionStatus = 'recording' | 'complete' | 'truncated';
+
+export interface StreamRow {
+  xdfStreamId: number;
+  name: string;
+  type: string;
+  channelFormat: string;
+  sourceId: string;
+  channelCount: number;
+  nominalRateHz: number;
+  sampleCount: number;
+  /** Recording clock seconds (clock-synchronised as the XDF reader does); null without samples. */
+  firstTimeSec: number | null;
+  lastTimeSec: number | null;
+}
+
+export interface MarkerRow {
+  xdfStreamId: number;
+  timeSec: number;
+  label: string;
+}
+
+export interface AnnotationSetRow {
+  raterId: string;
+  dimension: string;
+  xdfStreamId: number;
+  /** null when the whole stream is one dimension (desc names it); else the channel index. */
+  channelIndex: number | null;
+  sampleCount: number;
+}
+
+export interface ScannedSession {
+  meta: SessionMeta;
+  /** Folder relative to the workspace, with '/' separators. */
+  path: string;
+  status: SessionStatus;
+  durationSec: number | null;
+  streams: StreamRow[];
+  markers: MarkerRow[];
+  annotationSets: AnnotationSetRow[];
+  warnings: string[];
+}
+
+/**
+ * Scans sessions/<id>. A broken session.json throws (WorkspaceError BAD_SESSION_META, naming the
+ * file); a missing, unfinished or damaged XDF never does: it gives status 'recording' while a
+ * live recorder owns the folder, 'truncated' otherwise, and what could be read.
+ */
+export async function scanSession(ws: string, id: string): Promise<ScannedSession> {
+  const meta = await readSessionMeta(ws, id);
+  const folder = sessionDir(ws, id);
+  const xdfPath = join(folder, RECORDING_FILE);
+  const live = await isRecordingLive(folder);
+  const warnings: string[] = [];
+  const base: ScannedSession = {
+    meta,
+    path: `${SESSIONS_DIR}/${id}`,
+    status: live ? 'recording' : 'truncated',
+    durationSec: null,
+    streams: [],
+    markers: [],
+    annotationSets: [],
+    warnings,
+  };
+  const exists = await stat(xdfPath).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!exists) {
+    if (!live) warnings.push(`${xdfPath}: missing; session ${id} indexed without streams`);
+    return base;
+  }
+  let xdf: XdfFile;
+  try {
+    // Clock sync puts every stream on the recording clock; dejittering is not needed for an index.
+    xdf = await readXdf(xdfPath, { dejitter: false });
+  } catch (err) {
+    if (!(err instanceof XdfError)) throw err;
+    if (!live) warnings.push(`${xdfPath}: unreadable (${err.message}); session ${id} indexed as truncated without streams — try \`himoe repair\``);
+    return base;
+  }
+  const unfinished = xdf.truncatedAt !== null || xdf.streams.some((s) => s.footer === null);
+  if (unfinished && !live) {
+    warnings.push(`${xdfPath}: ${xdf.truncatedAt !== null ? `cut at byte ${xdf.truncatedAt}` : 'no stream footers'} and no recorder is running; indexed as truncated (\`himoe repair\` completes it)`);
+  }
+  base.status = live ? 'recording' : unfinished ? 'truncated' : 'complete';
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of xdf.streams) {
+    const n = s.timestamps.length;
+    base.streams.push({
+      xdfStreamId: s.id,
+      name: s.info.name,
+      type: String(s.info.type),
+      channelFormat: s.channelFormat,
+      sourceId: s.info.sourceId,
+      channelCount: s.channelCount,
+      nominalRateHz: s.nominalRateHz,
+      sampleCount: n,
+      firstTimeSec: n > 0 ? s.timestamps[0]! : null,
+      lastTimeSec: n > 0 ? s.timestamps[n - 1]! : null,
+    });
+    if (n > 0) {
+      first = Math.min(first, s.timestamps[0]!);
+      last = Math.max(last, s.timestamps[n - 1]!);
+    }
+    if (s.info.type === 'MARKER') collectMarkers(s, base.markers);
+    if (s.info.type === 'ANNOTATION') collectAnnotationSets(s, base.annotationSets);
+  }
+  base.durationSec = last >= first ? last - first : null;
+  return base;
+}
+
+function collectMarkers(s: XdfStream, out: MarkerRow[]): void {
+  const n = s.timestamps.length;
+  const c = s.channelCount;
+  const values = s.timeSeries;
+  for (let i = 0; i < n; i++) {
+    let label: string;
+    if (Array.isArray(values)) {
+      label = c === 1 ? values[i]! : values.slice(i * c, (i + 1) * c).join('|');
+    } else {
+      label = String(values[i * c]);
+    }
+    out.push({ xdfStreamId: s.id, timeSec: s.timestamps[i]!, label });
+  }
+}
+
+/** An ANNOTATION stream is one rater's trace; its <desc> names the rater and, for a
+ *  one-dimension stream, the dimension; otherwise each channel label is a dimension. */
+function collectAnnotationSets(s: XdfStream, out: AnnotationSetRow[]): void {
+  const desc = s.info.desc ?? {};
+  const raterId = String(desc['rater'] ?? desc['rater_id'] ?? desc['raterId'] ?? 'unknown');
+  const dimension = desc['dimension'];
+  const sampleCount = s.timestamps.length;
+  if (dimension !== undefined && String(dimension) !== '') {
+    out.push({ raterId, dimension: String(dimension), xdfStreamId: s.id, channelIndex: null, sampleCount });
+    return;
+  }
+  s.info.channels.forEach((ch, i) => {
+    out.push({ raterId, dimension: ch.label || `channel${i + 1}`, xdfStreamId: s.id, channelIndex: i, sampleCount });
+  });
+}
