@@ -55,7 +55,7 @@ describe('AnnotationInput', () => {
     expect(chunks).toHaveLength(1); // the 5th push found the 4-sample buffer full
     await input.stop();
     expect(chunks.map((c) => [c.firstIndex, c.timestamps.length])).toEqual([[0, 4], [4, 2]]);
-    expect(Array.from(chunks[1].values)).toEqual([expect.closeTo(0.4, 6), expect.closeTo(0.5, 6)]);
+    expect(Array.from(chunks[1].values as Float32Array)).toEqual([expect.closeTo(0.4, 6), expect.closeTo(0.5, 6)]);
     await input.release();
   });
 
@@ -78,7 +78,7 @@ describe('AnnotationInput', () => {
     input.push(1, [1.5, Number.NaN]);
     await input.stop();
     expect(input.push(2, [0, 0])).toBe(false);
-    expect(Array.from(chunks[0].values)).toEqual([1, NaN]);
+    expect(Array.from(chunks[0].values as Float32Array)).toEqual([1, NaN]);
     expect(input.clampedSamples).toBe(1);
     expect(input.droppedSamples).toBe(2);
     await input.release();
