@@ -33,9 +33,14 @@ export interface EdfSignalSpec {
   physicalDimension: string;
   prefiltering?: string;
   samplesPerRecord: number;
-  /** Physical values, recordCount x samplesPerRecord, record after record. Non-finite values
-   *  are written as the digital value nearest to physical 0. */
+  /** Physical values, recordCount x samplesPerRecord, record after record: sample i is
+   *  values[offset + i * stride] (so one channel of a row-major block needs no copy).
+   *  Non-finite values are written as the digital value nearest to physical 0. */
   values: Float32Array | Float64Array;
+  /** Distance between consecutive samples in `values` (default 1). */
+  stride?: number;
+  /** Index of the first sample in `values` (default 0). */
+  offset?: number;
   /** Fixed physical range; default: the data's minimum and maximum (rounded outward to fit
    *  the 8-character fields). */
   physicalMin?: number;
@@ -117,7 +122,7 @@ export class EdfEncoder {
     if (!continuous && !plus) throw new EdfError('BAD_INPUT', 'records with gaps need EDF+D/BDF+D (plus: true)', { field: 'recordOnsetsSec' });
     const name = spec.format.toUpperCase();
     this.variant = plus ? `${name}+${continuous ? 'C' : 'D'}` : name;
-    this.signals = spec.signals.map((s) => prepareSignal(s, spec.format));
+    this.signals = spec.signals.map((s) => prepareSignal(s, spec.format, spec.recordCount));
     if (plus) {
       this.tals = this.assignTals(spec.annotations ?? []);
       const maxBytes = this.tals.reduce((m, t) => Math.max(m, t.length), 0) + 1; // + a padding zero
@@ -189,15 +194,16 @@ export class EdfEncoder {
       for (const s of this.signals) {
         const spr = s.spec.samplesPerRecord;
         const values = s.spec.values;
+        const stride = s.spec.stride ?? 1;
         const gain = s.gain;
         const offset = s.offset;
         const dMin = s.digitalMin;
         const dMax = s.digitalMax;
         const zero = s.zeroDigital;
-        const base = r * spr;
+        let k = (s.spec.offset ?? 0) + r * spr * stride;
         if (bps === 2) {
-          for (let i = 0; i < spr; i++) {
-            const v = values[base + i]!;
+          for (let i = 0; i < spr; i++, k += stride) {
+            const v = values[k]!;
             let d = Math.round(v * gain + offset);
             if (!(d >= dMin)) d = d > dMax ? dMax : v === v ? dMin : zero;
             else if (d > dMax) d = dMax;
@@ -206,8 +212,8 @@ export class EdfEncoder {
             p += 2;
           }
         } else {
-          for (let i = 0; i < spr; i++) {
-            const v = values[base + i]!;
+          for (let i = 0; i < spr; i++, k += stride) {
+            const v = values[k]!;
             let d = Math.round(v * gain + offset);
             if (!(d >= dMin)) d = d > dMax ? dMax : v === v ? dMin : zero;
             else if (d > dMax) d = dMax;
@@ -277,22 +283,29 @@ function validate(spec: EdfWriteSpec, plus: boolean): void {
     if (!Number.isInteger(s.samplesPerRecord) || s.samplesPerRecord < 1 || s.samplesPerRecord > 99_999_999) {
       bad(`signals[${i}].samplesPerRecord`, `${s.samplesPerRecord} is not a positive integer`);
     }
-    if (s.values.length !== s.samplesPerRecord * spec.recordCount) {
-      bad(`signals[${i}].values`, `"${s.label}" has ${s.values.length} values; ${spec.recordCount} records x ${s.samplesPerRecord} = ${s.samplesPerRecord * spec.recordCount} expected`);
+    const stride = s.stride ?? 1;
+    const offset = s.offset ?? 0;
+    if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(offset) || offset < 0) bad(`signals[${i}].stride`, `stride ${stride} / offset ${offset} are not integers >= 1 / >= 0`);
+    const n = s.samplesPerRecord * spec.recordCount;
+    const needed = n === 0 ? 0 : offset + (n - 1) * stride + 1;
+    if (s.values.length < needed || (stride === 1 && offset === 0 && s.values.length !== n)) {
+      bad(`signals[${i}].values`, `"${s.label}" has ${s.values.length} values; ${spec.recordCount} records x ${s.samplesPerRecord} = ${n} samples (stride ${stride}, offset ${offset}) expected`);
     }
   });
 }
 
 /** Physical range from the data (or the spec), written outward-rounded in 8 characters, and
  *  the linear map physical -> digital that the reader inverts from those very characters. */
-function prepareSignal(s: EdfSignalSpec, format: EdfFormat): PreparedSignal {
+function prepareSignal(s: EdfSignalSpec, format: EdfFormat, recordCount: number): PreparedSignal {
   let lo = s.physicalMin;
   let hi = s.physicalMax;
   if (lo === undefined || hi === undefined) {
     let min = Infinity;
     let max = -Infinity;
     const v = s.values;
-    for (let i = 0; i < v.length; i++) {
+    const stride = s.stride ?? 1;
+    const n = s.samplesPerRecord * recordCount;
+    for (let j = 0, i = s.offset ?? 0; j < n; j++, i += stride) {
       const x = v[i]!;
       if (x < min) min = x;
       if (x > max) max = x;

@@ -108,6 +108,24 @@ describe('EDF+/BDF+ writer and reader round trip', () => {
     expect(file.annotations).toEqual([{ onsetSec: 5.5, text: 'after the gap' }]);
   });
 
+  it('reads channels straight out of a row-major block through stride and offset', () => {
+    const rows = 20;
+    const block = Float32Array.from({ length: rows * 3 }, (_, k) => (k % 3) * 100 + Math.floor(k / 3));
+    const { bytes } = encodeEdf({
+      format: 'bdf',
+      startDate: new Date(Date.UTC(2020, 0, 1)),
+      recordDurationSec: 1,
+      recordCount: 2,
+      signals: [0, 1, 2].map((c) => ({ label: `ch${c}`, physicalDimension: 'uV', samplesPerRecord: rows / 2, values: block, stride: 3, offset: c })),
+    });
+    const file = readEdfBytes(bytes);
+    file.signals.forEach((s, c) => {
+      expect(s.physicalMin).toBeLessThanOrEqual(c * 100);
+      expect(s.physicalMax).toBeLessThan(c * 100 + 20);
+      expect(maxAbsError(s.values, Array.from({ length: rows }, (_, i) => c * 100 + i))).toBeLessThan(1e-4);
+    });
+  });
+
   it('writes plain EDF without an annotation signal when plus is false', () => {
     const spec = { ...multiRateSpec('edf'), plus: false, annotations: [] };
     const file = readEdfBytes(encodeEdf(spec).bytes);
