@@ -40,9 +40,9 @@ describe('ICC (Shrout & Fleiss / McGraw & Wong forms)', () => {
     expect(anova.msw).toBeCloseTo(6.26, 2);
   });
 
-  it('gives the F-based 95% intervals of McGraw & Wong (1996) as psych::ICC prints them for this table', () => {
-    // psych::ICC(Shrout & Fleiss data): lower/upper bounds, printed to two decimals
-    // (cross-checked with the McGraw & Wong formulas evaluated in SciPy).
+  it('gives the F-based 95% intervals of McGraw & Wong (1996) for this table, to two decimals', () => {
+    // Bounds from the McGraw & Wong (1996, Table 7) formulas evaluated independently with
+    // scipy.stats.f.ppf on this table (they agree with the bounds R's psych::ICC reports).
     const r = icc(ratingMatrix(SHROUT_FLEISS), { bootstrap: false });
     const expected: Array<[IccForm, number, number]> = [
       ['ICC(1,1)', -0.13, 0.72],
