@@ -7,6 +7,7 @@ import { readXdf } from '../storage/xdf/xdf-reader.js';
 import { formatSummary, summarizeXdf } from './inspect.js';
 import { runRecord } from './record.js';
 import { runRepair } from './repair.js';
+import { registerLibraryCommands } from './commands-library.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -34,7 +35,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .option('--seed <n>', 'subject seed of the synthetic source', '1')
     .option('--duration <sec>', 'session length in seconds (required without --realtime)')
     .option('--realtime', 'pace the source in real time (default: as fast as possible)', false)
-    .requiredOption('--out <file.xdf>', 'XDF file to write')
+    .option('--out <file.xdf>', 'XDF file to write (or --workspace)')
+    .option('--workspace <dir>', 'record into a workspace: sessions/<id>/recording.xdf + session.json, indexed in library.sqlite')
     .option('--subject <pseudonym>', 'pseudonymous subject id stored in the file header')
     .option('--notes <text>', 'free-text session notes stored in the file header')
     .option('--json', 'print the summary as JSON', false)
@@ -80,6 +82,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       io.stdout(`${await runRepair(file)}\n`);
     });
 
+  registerLibraryCommands(program, io);
   return program;
 }
 

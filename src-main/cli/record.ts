@@ -1,9 +1,12 @@
-// `himoe record`: run a session from the command line and record it to XDF. The synthetic
-// source is the embedded default; device sources join here as they land.
+// `himoe record`: run a session from the command line and record it to XDF, either to a file
+// (--out) or into a workspace (--workspace: sessions/<id>/ with session.json, indexed in the
+// library at start as 'recording' and at the end as 'complete'). The synthetic source is the
+// embedded default; device sources join here as they land.
 
 import { statSync } from 'node:fs';
 import { SyntheticSession, type SyntheticConfig } from '../acquisition/synthetic/synthetic-session.js';
 import { SessionEngine, type SessionMetadata } from '../engine/session-engine.js';
+import { beginSessionRecording, finishSessionRecording, Library } from '../storage/library/index.js';
 import { CliError } from './errors.js';
 import { ProgressReporter, type ProgressSink } from './progress.js';
 
@@ -16,7 +19,9 @@ export interface RecordOptions {
   seed: string;
   duration?: string;
   realtime?: boolean;
-  out: string;
+  /** Exactly one of out / workspace. */
+  out?: string;
+  workspace?: string;
   subject?: string;
   notes?: string;
   json?: boolean;
@@ -24,6 +29,8 @@ export interface RecordOptions {
 
 export interface RecordResult {
   path: string;
+  /** The workspace session id (with --workspace). */
+  sessionId?: string;
   durationSec: number;
   wallSec: number;
   xRealTime: number;
@@ -57,6 +64,9 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   if (opts.source !== 'synthetic') {
     throw new CliError('BAD_SOURCE', `--source: "${opts.source}" is not available; expected "synthetic" (device sources arrive with the devices work)`);
   }
+  if ((opts.out === undefined) === (opts.workspace === undefined)) {
+    throw new CliError('BAD_FLAG', 'give exactly one of --out FILE.xdf (a single file) or --workspace DIR (a session in a workspace)');
+  }
   const modalities = parseModalities(opts.modalities);
   const seed = parseNumberFlag('--seed', opts.seed, { min: 0, integer: true });
   const durationSec = opts.duration === undefined ? undefined : parseNumberFlag('--duration', opts.duration, { min: 0.1 });
@@ -75,9 +85,18 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   });
 
   const metadata: SessionMetadata = { subject: opts.subject, notes: opts.notes, source: 'synthetic', seed: String(seed) };
+  const target = opts.workspace === undefined ? null : await openWorkspaceSession(opts.workspace, opts, session, seed, modalities);
+  const recordPath = target?.xdfPath ?? opts.out!;
+  if (target) metadata.session = target.id;
   const progress = new ProgressReporter(stderr, 'recording', durationSec ?? 0, 's');
   const wallStart = performance.now();
-  await engine.start({ recordPath: opts.out, metadata });
+  try {
+    await engine.start({ recordPath, metadata });
+  } catch (err) {
+    await target?.finish(stderr);
+    throw err;
+  }
+  await target?.index(stderr);
   const timer = setInterval(() => {
     const wall = (performance.now() - wallStart) / 1000;
     const t = engine.elapsedSec;
@@ -93,7 +112,11 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
     });
   } finally {
     clearInterval(timer);
-    await engine.release();
+    try {
+      await engine.release();
+    } finally {
+      await target?.finish(stderr);
+    }
   }
   const wallSec = (performance.now() - wallStart) / 1000;
   const recorded = new Map(engine.recordStats().map((r) => [r.streamId, r.sampleCount]));
@@ -104,11 +127,12 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   progress.finish();
   if (problems.length > 0) for (const p of problems) stderr.write(`warning: ${p}\n`);
   return {
-    path: opts.out,
+    path: recordPath,
+    ...(target ? { sessionId: target.id } : {}),
     durationSec: durationSec ?? elapsed,
     wallSec,
     xRealTime: (durationSec ?? elapsed) / wallSec,
-    bytes: statSync(opts.out).size,
+    bytes: statSync(recordPath).size,
     streams: stats.map((s) => ({
       id: s.info.id,
       name: s.info.name,
@@ -117,5 +141,66 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
       lost: s.lostSamples,
       gaps: s.gaps,
     })),
+  };
+}
+
+interface WorkspaceTarget {
+  id: string;
+  xdfPath: string;
+  /** Index the session now (status 'recording' while the lock is held). */
+  index(stderr: ProgressSink): Promise<void>;
+  /** Release the recording lock, index the finished session and close the library. */
+  finish(stderr: ProgressSink): Promise<void>;
+}
+
+/** Creates sessions/<id>/ with session.json and the recording lock in the workspace. */
+async function openWorkspaceSession(
+  ws: string,
+  opts: RecordOptions,
+  session: SyntheticSession,
+  seed: number,
+  modalities: CliModality[],
+): Promise<WorkspaceTarget> {
+  const library = Library.open(ws, { create: true });
+  let created;
+  try {
+    created = await beginSessionRecording(ws, {
+      subject: opts.subject ?? null,
+      protocol: 'synthetic',
+      source: { kind: 'synthetic', seed, modalities },
+      streams: session.sources.flatMap((src) =>
+        src.streams.map((info) => ({ id: info.id, name: info.name, type: String(info.type), channelCount: info.channels.length, nominalRateHz: info.nominalRateHz })),
+      ),
+      notes: opts.notes,
+    });
+  } catch (err) {
+    library.close();
+    throw err;
+  }
+  const id = created.meta.id;
+  // Indexing never stops or fails a recording: the folder is the truth and a rebuild recovers the row.
+  const index = async (stderr: ProgressSink): Promise<void> => {
+    try {
+      const r = await library.indexSession(id);
+      for (const w of r.warnings) stderr.write(`warning: ${w}\n`);
+    } catch (err) {
+      stderr.write(`warning: session ${id} is recorded but not indexed (${(err as Error).message}); \`himoe library rebuild --workspace ${ws}\` indexes it\n`);
+    }
+  };
+  let finished = false;
+  return {
+    id,
+    xdfPath: created.xdfPath,
+    index,
+    async finish(stderr) {
+      if (finished) return;
+      finished = true;
+      try {
+        await finishSessionRecording(ws, id);
+        await index(stderr);
+      } finally {
+        library.close();
+      }
+    },
   };
 }
