@@ -130,8 +130,11 @@ export function planEdfExport(session: ExportSession, opts: EdfExportOptions): E
       channels.push({ label, stream: g.s, channelIndex: ci, rateHz: g.rateHz, samplesPerRecord: g.spr, unit });
     });
     if (opts.annotateGaps ?? true) {
-      for (const [a, b] of maskGaps(g.grid.mask)) {
-        annotations.push({ onsetSec: a / g.rateHz, durationSec: (b - a) / g.rateHz, text: `gap: ${g.s.info.name}` });
+      // Only inside the span of the written records (the trailing empty ones are cut).
+      const first = kept[0]! * g.spr;
+      const end = (kept[kept.length - 1]! + 1) * g.spr;
+      for (const [a, b] of maskGaps(g.grid.mask.subarray(first, end))) {
+        annotations.push({ onsetSec: (first + a) / g.rateHz, durationSec: (b - a) / g.rateHz, text: `gap: ${g.s.info.name}` });
       }
     }
   }

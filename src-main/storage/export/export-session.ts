@@ -130,7 +130,7 @@ export function gridSignal(stream: ExportSignalStream, rateHz: number, length: n
 }
 
 /** Runs of mask 0 of at least `minSamples` samples, as [first, end) sample index pairs. */
-export function maskGaps(mask: Uint8Array, minSamples = 2): Array<[number, number]> {
+export function maskGaps(mask: Uint8Array, minSamples = 1): Array<[number, number]> {
   const gaps: Array<[number, number]> = [];
   let start = -1;
   for (let i = 0; i <= mask.length; i++) {
