@@ -8,6 +8,7 @@ import { formatSummary, summarizeXdf } from './inspect.js';
 import { runRecord } from './record.js';
 import { runRepair } from './repair.js';
 import { registerLibraryCommands } from './commands-library.js';
+import { registerAnnotationCommands } from './commands-annotation.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -83,6 +84,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     });
 
   registerLibraryCommands(program, io);
+  registerAnnotationCommands(program, io);
   return program;
 }
 
