@@ -1,0 +1,132 @@
+// Streaming parser of the Cyton byte stream: packet sync (FixedFrameSync), 24-bit channels to
+// microvolts, the accelerometer, counter unwrapping, and Daisy pairing. Feeds a SampleSink.
+
+import { CounterUnwrapper } from '../../../core/streams/gap-detector.js';
+import { emptyParserStats } from '../parsing/stats.js';
+import { FixedFrameSync } from '../parsing/fixed-frame-sync.js';
+import { SampleBatcher } from '../parsing/sample-batcher.js';
+import type { ByteParser, ParserStats, SampleSink } from '../protocol.js';
+import {
+  CYTON_ACCEL_G_PER_COUNT,
+  CYTON_FOOTER_ACCEL,
+  CYTON_FOOTER_MAX,
+  CYTON_FOOTER_MIN,
+  CYTON_HEADER,
+  CYTON_PACKET_BYTES,
+  readInt16Be,
+  readInt24Be,
+} from './format.js';
+import type { CytonProtocol } from './protocol.js';
+
+export class CytonParser implements ByteParser {
+  readonly stats: ParserStats = emptyParserStats();
+  /** Daisy: packets that arrived without their partner (a lost half of a 16-channel sample). */
+  unpairedPackets = 0;
+  private readonly sync: FixedFrameSync;
+  private readonly counter = new CounterUnwrapper(256);
+  private readonly eeg: SampleBatcher;
+  private readonly accel: SampleBatcher | null;
+  private readonly uvPerCount: Float64Array;
+  private readonly daisy: boolean;
+  /** Last accelerometer reading (g), NaN before the first one. */
+  private readonly accelHold = new Float64Array([Number.NaN, Number.NaN, Number.NaN]);
+  /** Daisy: the board half (channels 1-8) waiting for its daisy half. */
+  private readonly pendingUv = new Float64Array(8);
+  private readonly pendingAccel = new Float64Array(3);
+  private pendingHasAccel = false;
+  private pendingCounter = -1;
+
+  constructor(protocol: CytonProtocol, sink: SampleSink) {
+    this.daisy = protocol.channelCount === 16;
+    this.uvPerCount = protocol.uvPerCount;
+    this.eeg = new SampleBatcher('eeg', protocol.channelCount, sink);
+    this.accel = protocol.accel ? new SampleBatcher('accel', 3, sink) : null;
+    this.sync = new FixedFrameSync(
+      {
+        frameBytes: CYTON_PACKET_BYTES,
+        seqModulus: 0,
+        confirmDepth: 1,
+        lockDepth: 2,
+        check: (b, o) => {
+          const footer = b[o + 32];
+          return b[o] === CYTON_HEADER && footer >= CYTON_FOOTER_MIN && footer <= CYTON_FOOTER_MAX ? b[o + 1] : -1;
+        },
+        release: (b, o) => this.onPacket(b, o),
+      },
+      this.stats,
+    );
+  }
+
+  get bufferedBytes(): number {
+    return this.sync.bufferedBytes;
+  }
+
+  push(bytes: Uint8Array): void {
+    this.sync.push(bytes);
+    this.eeg.flush();
+    this.accel?.flush();
+  }
+
+  reset(): void {
+    this.sync.reset();
+    this.counter.reset();
+    this.eeg.discard();
+    this.accel?.discard();
+    this.accelHold.fill(Number.NaN);
+    this.pendingCounter = -1;
+  }
+
+  private onPacket(b: Uint8Array, o: number): void {
+    const counter = b[o + 1];
+    const hasAccel = b[o + 32] === CYTON_FOOTER_ACCEL && (b[o + 26] | b[o + 27] | b[o + 28] | b[o + 29] | b[o + 30] | b[o + 31]) !== 0;
+    if (!this.daisy) {
+      const index = this.counter.next(counter);
+      if (hasAccel) this.readAccel(b, o, this.accelHold);
+      const row = this.eeg.row(index);
+      const v = this.eeg.values;
+      for (let c = 0; c < 8; c++) v[row + c] = readInt24Be(b, o + 2 + 3 * c) * this.uvPerCount[c];
+      this.writeAccel(index);
+      return;
+    }
+    // Cyton + Daisy: odd sample numbers carry the board's channels 1-8, the next (even) one the
+    // daisy's channels 9-16 (BrainFlow's cyton_daisy.cpp); the aux values of the two are averaged.
+    if ((counter & 1) === 1) {
+      if (this.pendingCounter >= 0) this.unpairedPackets++;
+      this.pendingCounter = counter;
+      for (let c = 0; c < 8; c++) this.pendingUv[c] = readInt24Be(b, o + 2 + 3 * c) * this.uvPerCount[c];
+      this.pendingHasAccel = hasAccel;
+      if (hasAccel) this.readAccel(b, o, this.pendingAccel);
+      return;
+    }
+    if (this.pendingCounter < 0 || ((this.pendingCounter + 1) & 0xff) !== counter) {
+      this.unpairedPackets += this.pendingCounter >= 0 ? 2 : 1;
+      this.pendingCounter = -1;
+      return;
+    }
+    const index = (this.counter.next(this.pendingCounter) - 1) / 2;
+    this.pendingCounter = -1;
+    if (hasAccel) {
+      this.readAccel(b, o, this.accelHold);
+      if (this.pendingHasAccel) for (let k = 0; k < 3; k++) this.accelHold[k] = (this.accelHold[k] + this.pendingAccel[k]) / 2;
+    } else if (this.pendingHasAccel) {
+      this.accelHold.set(this.pendingAccel);
+    }
+    const row = this.eeg.row(index);
+    const v = this.eeg.values;
+    for (let c = 0; c < 8; c++) v[row + c] = this.pendingUv[c];
+    for (let c = 0; c < 8; c++) v[row + 8 + c] = readInt24Be(b, o + 2 + 3 * c) * this.uvPerCount[8 + c];
+    this.writeAccel(index);
+  }
+
+  private readAccel(b: Uint8Array, o: number, into: Float64Array): void {
+    for (let k = 0; k < 3; k++) into[k] = readInt16Be(b, o + 26 + 2 * k) * CYTON_ACCEL_G_PER_COUNT;
+  }
+
+  private writeAccel(index: number): void {
+    if (!this.accel) return;
+    const row = this.accel.row(index);
+    this.accel.values[row] = this.accelHold[0];
+    this.accel.values[row + 1] = this.accelHold[1];
+    this.accel.values[row + 2] = this.accelHold[2];
+  }
+}
