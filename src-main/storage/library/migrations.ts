@@ -84,6 +84,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_kind_created ON runs(kind, created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'annotation sets: pass and input device (repeated passes of one rater)',
+    sql: `
+      ALTER TABLE annotation_sets ADD COLUMN pass_id TEXT;
+      ALTER TABLE annotation_sets ADD COLUMN device TEXT NOT NULL DEFAULT 'unknown';
+      DROP INDEX annotation_sets_session;
+      CREATE INDEX annotation_sets_session ON annotation_sets(session_id, rater_id, dimension, pass_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,10 +1,12 @@
 // Reads one session folder (session.json + recording.xdf) into the rows the library index
 // holds: session summary, streams, markers (MARKER streams) and annotation sets (ANNOTATION
-// streams, rater and dimension from the stream's <desc>). The folder is the truth; this is the
+// streams, described as core/annotation reads them: rater_id, device, pass_id in <desc>, one
+// channel per dimension). The folder is the truth; this is the
 // only place that turns it into index rows, used by indexSession and rebuild alike.
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeAnnotationStream } from '../../core/annotation/trace.js';
 import { readXdf, XdfError, type XdfFile, type XdfStream } from '../xdf/index.js';
 import { readSessionMeta, RECORDING_FILE, sessionDir, SESSIONS_DIR, type SessionMeta } from '../workspace.js';
 import { isRecordingLive } from './recording-lock.js';
@@ -31,12 +33,16 @@ export interface MarkerRow {
   label: string;
 }
 
+/** One rater's trace of one dimension: a channel of an ANNOTATION stream. */
 export interface AnnotationSetRow {
   raterId: string;
   dimension: string;
+  /** Repeated passes of one rater in one session differ here; null for a single pass. */
+  passId: string | null;
+  /** Input device (joystick, slider, ...), 'unknown' when the stream does not say. */
+  device: string;
   xdfStreamId: number;
-  /** null when the whole stream is one dimension (desc names it); else the channel index. */
-  channelIndex: number | null;
+  channelIndex: number;
   sampleCount: number;
 }
 
@@ -137,18 +143,19 @@ function collectMarkers(s: XdfStream, out: MarkerRow[]): void {
   }
 }
 
-/** An ANNOTATION stream is one rater's trace; its <desc> names the rater and, for a
- *  one-dimension stream, the dimension; otherwise each channel label is a dimension. */
+/** An ANNOTATION stream is one rater's pass with one channel per dimension. */
 function collectAnnotationSets(s: XdfStream, out: AnnotationSetRow[]): void {
-  const desc = s.info.desc ?? {};
-  const raterId = String(desc['rater'] ?? desc['rater_id'] ?? desc['raterId'] ?? 'unknown');
-  const dimension = desc['dimension'];
-  const sampleCount = s.timestamps.length;
-  if (dimension !== undefined && String(dimension) !== '') {
-    out.push({ raterId, dimension: String(dimension), xdfStreamId: s.id, channelIndex: null, sampleCount });
-    return;
-  }
-  s.info.channels.forEach((ch, i) => {
-    out.push({ raterId, dimension: ch.label || `channel${i + 1}`, xdfStreamId: s.id, channelIndex: i, sampleCount });
+  const d = describeAnnotationStream(s.info);
+  if (!d) return;
+  d.dimensions.forEach((dimension, channelIndex) => {
+    out.push({
+      raterId: d.raterId,
+      dimension: dimension || `channel${channelIndex + 1}`,
+      passId: d.passId ?? null,
+      device: d.device,
+      xdfStreamId: s.id,
+      channelIndex,
+      sampleCount: s.timestamps.length,
+    });
   });
 }

@@ -46,12 +46,16 @@ describe('Library.indexSession', () => {
       expect(s!.markers.map((m) => m.label)).toEqual(['clip-start:amusement', 'clip-end:amusement']);
       expect(s!.markers[0]!.timeSec).toBeCloseTo(5.5, 9);
       expect(s!.markerCount).toBe(2);
-      expect(s!.streamCount).toBe(4);
-      expect(s!.annotationSets.map((a) => [a.raterId, a.dimension, a.channelIndex, a.sampleCount])).toEqual([
-        ['R01', 'valence', null, 20],
-        ['R02', 'arousal', 1, 20],
-        ['R02', 'valence', 0, 20],
+      expect(s!.streamCount).toBe(5);
+      expect(s!.annotationSets.map((a) => [a.raterId, a.dimension, a.passId, a.device, a.channelIndex, a.sampleCount])).toEqual([
+        ['R01', 'valence', null, 'joystick', 0, 20],
+        ['R02', 'arousal', '1', 'mouse', 1, 20],
+        ['R02', 'arousal', '2', 'mouse', 1, 15],
+        ['R02', 'valence', '1', 'mouse', 0, 20],
+        ['R02', 'valence', '2', 'mouse', 0, 15],
       ]);
+      const r02 = s!.streams.find((t) => t.xdfStreamId === s!.annotationSets[1]!.xdfStreamId)!;
+      expect(r02).toMatchObject({ type: 'ANNOTATION', channelCount: 2, sampleCount: 20 });
       expect(lib.listSubjects()).toEqual([{ id: 'P007', firstSeen: '2026-11-01T09:00:00.000Z', sessionCount: 1 }]);
     } finally {
       lib.close();
@@ -65,9 +69,9 @@ describe('Library.indexSession', () => {
       await lib.indexSession('s1');
       await lib.indexSession('s1');
       const s = lib.getSession('s1')!;
-      expect(s.streams).toHaveLength(4);
+      expect(s.streams).toHaveLength(5);
       expect(s.markers).toHaveLength(2);
-      expect(s.annotationSets).toHaveLength(3);
+      expect(s.annotationSets).toHaveLength(5);
     } finally {
       lib.close();
     }
@@ -353,7 +357,7 @@ describe('concurrent readers (WAL)', () => {
       expect(reader.path).toBe(join(ws, 'library.sqlite'));
       expect(String(writer.pragma('journal_mode', { simple: true }))).toBe('wal');
       expect(during).toEqual(['s1']);
-      expect(detail!.streams).toHaveLength(4);
+      expect(detail!.streams).toHaveLength(5);
       expect(readMs).toBeLessThan(1000); // no waiting on the writer's lock (busy_timeout is 5 s)
       expect(after).toEqual(['uncommitted', 's1']);
     } finally {

@@ -62,7 +62,7 @@ describe('library schema migrations', () => {
         Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1),
       );
       expect(columns(db, 'streams')).toEqual(expect.arrayContaining(['channel_format', 'source_id']));
-      expect(columns(db, 'annotation_sets')).toEqual(expect.arrayContaining(['rater_id', 'dimension', 'xdf_stream_id']));
+      expect(columns(db, 'annotation_sets')).toEqual(expect.arrayContaining(['rater_id', 'dimension', 'xdf_stream_id', 'pass_id', 'device']));
       expect(columns(db, 'runs')).toEqual(expect.arrayContaining(['kind', 'config_json', 'metrics_json', 'created_at', 'path']));
     } finally {
       db.close();

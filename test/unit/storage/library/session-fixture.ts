@@ -1,8 +1,9 @@
 // Writes small workspace sessions for the library tests: session.json plus a real XDF with an
-// EEG stream, a marker stream and annotation streams of two raters (one per dimension, and one
-// two-dimension stream without a dimension in its desc).
+// EEG stream, a marker stream and annotation streams as the annotation module records them
+// (rater R01 one valence pass with a joystick, rater R02 two passes of valence + arousal).
 
 import { join } from 'node:path';
+import { annotationStreamInfo } from '../../../../src-main/core/annotation/trace.js';
 import type { StreamInfo } from '../../../../src-main/core/streams/types.js';
 import { XdfWriter } from '../../../../src-main/storage/xdf/index.js';
 import { recordingPath, writeSessionMeta, type SessionMeta } from '../../../../src-main/storage/workspace.js';
@@ -40,29 +41,9 @@ const MARKERS: StreamInfo = {
   nominalRateHz: 0,
   sourceId: 'test-stim',
 };
-const RATER_A: StreamInfo = {
-  id: 'test:ann-a',
-  name: 'Valence R01',
-  type: 'ANNOTATION',
-  channels: [{ label: 'value', unit: 'a.u.' }],
-  channelFormat: 'float32',
-  nominalRateHz: 10,
-  sourceId: 'annotator',
-  desc: { rater: 'R01', dimension: 'valence' },
-};
-const RATER_B: StreamInfo = {
-  id: 'test:ann-b',
-  name: 'Trace R02',
-  type: 'ANNOTATION',
-  channels: [
-    { label: 'valence', unit: 'a.u.' },
-    { label: 'arousal', unit: 'a.u.' },
-  ],
-  channelFormat: 'float32',
-  nominalRateHz: 10,
-  sourceId: 'annotator',
-  desc: { rater: 'R02' },
-};
+const RATER_A = annotationStreamInfo({ raterId: 'R01', dimensions: ['valence'], device: 'joystick', nominalRateHz: 10 });
+const RATER_B1 = annotationStreamInfo({ raterId: 'R02', dimensions: ['valence', 'arousal'], device: 'mouse', passId: '1', nominalRateHz: 10 });
+const RATER_B2 = annotationStreamInfo({ raterId: 'R02', dimensions: ['valence', 'arousal'], device: 'mouse', passId: '2', nominalRateHz: 10 });
 
 export function metaFor(id: string, o: FixtureOptions = {}): SessionMeta {
   return {
@@ -71,7 +52,7 @@ export function metaFor(id: string, o: FixtureOptions = {}): SessionMeta {
     createdAt: o.createdAt ?? '2026-11-01T09:00:00.000Z',
     protocol: o.protocol ?? 'film-clips-v1',
     source: { kind: 'synthetic', seed: 1 },
-    streams: [EEG, MARKERS, RATER_A, RATER_B].map((s) => ({
+    streams: [EEG, MARKERS, RATER_A, RATER_B1, RATER_B2].map((s) => ({
       id: s.id,
       name: s.name,
       type: String(s.type),
@@ -89,7 +70,8 @@ export async function writeSession(ws: string, id: string, o: FixtureOptions = {
   const eeg = w.addStream(EEG);
   const mk = w.addStream(MARKERS);
   const a = w.addStream(RATER_A);
-  const b = w.addStream(RATER_B);
+  const b1 = w.addStream(RATER_B1);
+  const b2 = w.addStream(RATER_B2);
   const n = o.eegSamples ?? 200;
   const t0 = o.t0Sec ?? 10;
   const ts = new Float64Array(n);
@@ -107,7 +89,8 @@ export async function writeSession(ws: string, id: string, o: FixtureOptions = {
   w.appendSamples(mk, Float64Array.from(markers.map((m) => m[0])), markers.map((m) => m[1]));
   const annTs = Float64Array.from({ length: 20 }, (_, i) => t0 + i / 10);
   w.appendSamples(a, annTs, Float32Array.from({ length: 20 }, (_, i) => i / 20));
-  w.appendSamples(b, annTs, Float32Array.from({ length: 40 }, (_, i) => -i / 40));
+  w.appendSamples(b1, annTs, Float32Array.from({ length: 40 }, (_, i) => -i / 40));
+  w.appendSamples(b2, annTs.subarray(0, 15), Float32Array.from({ length: 30 }, (_, i) => i / 30));
   if (o.keepOpen) {
     await w.flush();
     return w;
