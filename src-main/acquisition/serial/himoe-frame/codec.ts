@@ -45,28 +45,29 @@ export function crc16CcittFalse(buf: Uint8Array, start = 0, end = buf.length): n
   return crc;
 }
 
-/** COBS-encode `src[0..n)` into `dst` (needs n + ceil(n/254) + 1 bytes); returns the length (no delimiter). */
+/**
+ * COBS-encode `src[0..n)` into `dst` (needs n + ceil(n/254) + 1 bytes); returns the length (no
+ * delimiter). Canonical Cheshire & Baker output: a block of 254 non-zero bytes that ends the
+ * input is not followed by an extra code byte.
+ */
 export function cobsEncode(src: Uint8Array, n: number, dst: Uint8Array, dstOffset = 0): number {
   let codeAt = dstOffset;
   let w = dstOffset + 1;
   let code = 1;
   for (let i = 0; i < n; i++) {
     const b = src[i];
-    if (b === 0) {
-      dst[codeAt] = code;
-      codeAt = w++;
-      code = 1;
-    } else {
+    if (b !== 0) {
       dst[w++] = b;
       code++;
-      if (code === 0xff) {
-        dst[codeAt] = code;
-        codeAt = w++;
-        code = 1;
-      }
+    }
+    if (b === 0 || code === 0xff) {
+      dst[codeAt] = code;
+      code = 1;
+      codeAt = w;
+      if (b === 0 || i + 1 < n) w++;
     }
   }
-  dst[codeAt] = code;
+  if (codeAt < w) dst[codeAt] = code;
   return w - dstOffset;
 }
 

@@ -22,6 +22,12 @@ export interface FixedFrameSpec {
   confirmDepth: number;
   /** Run length needed to (re)gain sync. */
   lockDepth: number;
+  /**
+   * When a frame passes its check but skips sequence numbers (frames lost on the device side),
+   * release the held frames before it instead of dropping them. Only for protocols whose
+   * per-frame check is strong enough that the held frames cannot plausibly be garbage.
+   */
+  releaseHeldOnJump?: boolean;
   /** Called for each released frame, in order. */
   release(buf: Uint8Array, offset: number): void;
 }
@@ -96,6 +102,17 @@ export class FixedFrameSync {
         continue;
       }
       if (this.locked) {
+        if (seq >= 0 && this.spec.releaseHeldOnJump) {
+          // Lost frames: release what is held, stay in sync, and let the frame after the jump
+          // be confirmed like any other (by the next frame that passes its check).
+          for (; this.runLength > 0; this.runLength--) {
+            this.spec.release(q.data, q.start);
+            stats.frames++;
+            q.consume(n);
+          }
+          this.lastSeq = (seq + seqModulus - 1) % seqModulus;
+          continue;
+        }
         // In sync until now: the held frames were never confirmed, so they are dropped.
         if (this.runLength > 0) {
           stats.badFrames += this.runLength;
