@@ -9,6 +9,7 @@ import { runRecord } from './record.js';
 import { runRepair } from './repair.js';
 import { registerLibraryCommands } from './commands-library.js';
 import { registerAnnotationCommands } from './commands-annotation.js';
+import { registerImportCommands } from './commands-import.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -85,6 +86,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
 
   registerLibraryCommands(program, io);
   registerAnnotationCommands(program, io);
+  registerImportCommands(program, io);
   return program;
 }
 
