@@ -62,8 +62,10 @@ export default tseslint.config(
     },
   },
   {
+    // The engine implements the API contract once (STYLE: GitHub Desktop), so it may import
+    // api's types and schemas; never a transport.
     files: ['src-main/engine/**/*.ts'],
-    rules: { 'no-restricted-imports': forbidLayers(['api', 'app', 'server', 'cli'], { node: true }) },
+    rules: { 'no-restricted-imports': forbidLayers(['app', 'server', 'cli'], { node: true }) },
   },
   {
     files: ['src-main/api/**/*.ts'],

@@ -1,7 +1,7 @@
 // The `himoe` command line: record, inspect and repair sessions without the desktop app.
 // Every command maps bad input to a CliError/HimoeError message and a non-zero exit code.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { HimoeError } from '../core/errors.js';
 import { readXdf } from '../storage/xdf/xdf-reader.js';
 import { formatSummary, summarizeXdf } from './inspect.js';
@@ -10,6 +10,8 @@ import { runRepair } from './repair.js';
 import { registerLibraryCommands } from './commands-library.js';
 import { registerAnnotationCommands } from './commands-annotation.js';
 import { registerImportCommands } from './commands-import.js';
+import { registerServeCommands } from './commands-serve.js';
+import { registerExportCommands } from './commands-export.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -32,7 +34,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   program
     .command('record')
     .description('record a session to an XDF file')
-    .addOption(new Option('--source <name>', 'signal source').choices(['synthetic']).default('synthetic'))
+    .option('--source <spec>', 'signal source, repeatable (default synthetic): synthetic[:eda,ecg], cyton:PORT, cyton-daisy:PORT, bitalino:PORT:ecg=A2,eda=A3, text:PORT:columns=eda:uS;rate=50, himoe:PORT, brainflow:BOARD[:key=value,...], playback:FILE.xdf[:speed=4]', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--modalities <list>', 'comma list of eeg,ecg,eda,ppg,resp', 'eeg,ecg,eda,ppg,resp')
     .option('--seed <n>', 'subject seed of the synthetic source', '1')
     .option('--duration <sec>', 'session length in seconds (required without --realtime)')
@@ -87,6 +89,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerLibraryCommands(program, io);
   registerAnnotationCommands(program, io);
   registerImportCommands(program, io);
+  registerServeCommands(program, io);
+  registerExportCommands(program, io);
   return program;
 }
 

@@ -154,6 +154,20 @@ export class SessionEngine {
     }));
   }
 
+  /** Nominal rate of a stream (0 for irregular or unknown streams). */
+  streamRateHz(streamId: string): number {
+    return this.streams.get(streamId)?.info.nominalRateHz ?? 0;
+  }
+
+  /** Bytes the recorder has written so far (0 when not recording). */
+  get bytesWritten(): number {
+    return this.recorder?.bytesWritten ?? 0;
+  }
+
+  sourceSummaries(): Array<{ id: string; label: string; state: SourceState }> {
+    return this.sources.map((s) => ({ id: s.id, label: s.label, state: s.state }));
+  }
+
   recordStats(): StreamRecordStats[] {
     return this.recorder?.stats() ?? [];
   }

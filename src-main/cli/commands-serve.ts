@@ -1,0 +1,97 @@
+// `himoe serve`: the workstation in a browser. Same API as the desktop app, over WebSocket,
+// serving the built renderer; recordings go to workspace session folders and the library.
+
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { WorkstationService, type RecordingRequest, type RecordingTarget } from '../engine/workstation-service.js';
+import { beginSessionRecording, finishSessionRecording } from '../storage/library/session-folder.js';
+import { Library } from '../storage/library/library.js';
+import { startServer, type RunningServer } from '../server/server.js';
+import { CliError } from './errors.js';
+import type { CliIo } from './main.js';
+
+/** The built renderer: src-renderer/dist next to the package (from dist/cli or src-main/cli). */
+export function defaultRendererDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, '..', '..', 'src-renderer', 'dist');
+}
+
+/** Recordings become workspace sessions: folder + session.json + lock, indexed at both ends. */
+export function workspaceRecordingPlanner(workspace: string, log: (line: string) => void) {
+  return async (req: RecordingRequest): Promise<RecordingTarget> => {
+    const session = await beginSessionRecording(workspace, {
+      subject: req.subject,
+      protocol: 'live',
+      source: req.source,
+      streams: req.streams,
+      notes: req.notes,
+    });
+    const index = async () => {
+      const lib = Library.open(workspace);
+      try {
+        await lib.indexSession(session.meta.id);
+      } finally {
+        lib.close();
+      }
+    };
+    await index().catch((err: Error) => log(`library: could not index ${session.meta.id} at start: ${err.message}`));
+    return {
+      path: session.xdfPath,
+      finish: async () => {
+        await finishSessionRecording(workspace, session.meta.id);
+        await index().catch((err: Error) => log(`library: could not index ${session.meta.id}: ${err.message} (run \`himoe library rebuild\`)`));
+      },
+    };
+  };
+}
+
+export interface ServeOptions {
+  host: string;
+  port: string;
+  workspace: string;
+  token?: string;
+  rendererDir?: string;
+}
+
+export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server: RunningServer; service: WorkstationService }> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('BAD_FLAG', `--port: "${opts.port}" is not a port number 0..65535`);
+  if (opts.token !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(opts.token)) {
+    throw new CliError('BAD_FLAG', '--token: use 16-128 letters, digits, "-" or "_"');
+  }
+  const rendererDir = opts.rendererDir ?? defaultRendererDir();
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new CliError('NO_RENDERER', `${rendererDir}/index.html is missing: run \`npm run build\` first`);
+  }
+  const workspace = resolve(opts.workspace);
+  await mkdir(workspace, { recursive: true });
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log) });
+  const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log });
+  return { server, service };
+}
+
+export function registerServeCommands(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the workstation headless and open it in a browser (same API as the desktop app)')
+    .option('--host <addr>', 'address to listen on (loopback by default; another address allows remote monitoring, still with the token)', '127.0.0.1')
+    .option('--port <n>', 'TCP port (0 picks a free one)', '8765')
+    .option('--workspace <dir>', 'workspace folder for sessions and the library', 'himoe-workspace')
+    .option('--token <token>', 'access token (default: a new random token each run)')
+    .action(async (opts: ServeOptions) => {
+      const { server, service } = await runServe(opts, io);
+      io.stdout(`HiMoE Workstation at ${server.openUrl}\n(open this address; the token after # is required)\n`);
+      await new Promise<void>((resolveStop) => {
+        const stop = () => resolveStop();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      io.stderr.write('stopping: finishing any recording ...\n');
+      await service.shutdown();
+      await server.close();
+    });
+}

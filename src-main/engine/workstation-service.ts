@@ -1,0 +1,232 @@
+// The workstation API implemented once over the engine (STYLE: one typed contract). The
+// WebSocket server and the Electron IPC transport both call into this; neither knows the
+// engine. Also serves plot views: decimated min/max frames at a bounded rate per view.
+
+import { SyntheticSession } from '../acquisition/synthetic/synthetic-session.js';
+import type { ApiEvent, ParsedParams, RequestName, RequestResult, SessionStatus, WorkstationApi } from '../api/contract.js';
+import { encodeFrame } from '../api/frames.js';
+import { HimoeError } from '../core/errors.js';
+import { decimateMinMax } from '../core/streams/decimate.js';
+import { ListenerSet } from '../core/streams/source.js';
+import type { RingReadResult } from '../core/streams/ring-buffer.js';
+import { EngineError } from './errors.js';
+import { MarkerSource } from './marker-source.js';
+import { SessionEngine } from './session-engine.js';
+
+/** Where a recording goes, and what to do when it is complete (index it, write metadata). */
+export interface RecordingTarget {
+  path: string;
+  finish(result: { durationSec: number; failed: boolean }): Promise<void>;
+}
+
+export interface RecordingRequest {
+  subject: string | null;
+  notes: string;
+  source: { kind: 'synthetic'; seed: number; modalities: string[] };
+  streams: Array<{ id: string; name: string; type: string; channelCount: number; nominalRateHz: number }>;
+}
+
+export interface WorkstationOptions {
+  /** Decides where each recording is written (a workspace session folder, a temp dir in tests). */
+  planRecording: (request: RecordingRequest) => Promise<RecordingTarget>;
+}
+
+export interface ViewHandle {
+  close(): void;
+}
+
+interface ActiveSession {
+  engine: SessionEngine;
+  synthetic: SyntheticSession;
+  markers: MarkerSource;
+  target: RecordingTarget | null;
+  subject: string | null;
+  unsubscribe: () => void;
+}
+
+export class WorkstationService implements WorkstationApi {
+  private active: ActiveSession | null = null;
+  private readonly events = new ListenerSet<ApiEvent>();
+  private readonly views = new Set<{ stop(): void }>();
+
+  constructor(private readonly opts: WorkstationOptions) {}
+
+  onEvent(listener: (event: ApiEvent) => void): () => void {
+    return this.events.add(listener);
+  }
+
+  async call<N extends RequestName>(name: N, params: ParsedParams<N>): Promise<RequestResult<N>> {
+    // Each branch returns the result type of its request; the casts bridge TypeScript's
+    // inability to narrow a generic by a switch on the name.
+    switch (name) {
+      case 'session.status':
+        return this.status() as RequestResult<N>;
+      case 'session.start':
+        return (await this.start(params as ParsedParams<'session.start'>)) as RequestResult<N>;
+      case 'session.stop':
+        return (await this.stop()) as RequestResult<N>;
+      case 'marker.add':
+        return this.addMarker((params as ParsedParams<'marker.add'>).label) as RequestResult<N>;
+      default:
+        throw new EngineError('UNSUPPORTED_REQUEST', `request "${name}" is handled by the transport, not the service`);
+    }
+  }
+
+  status(): SessionStatus {
+    const a = this.active;
+    if (!a) {
+      return { state: 'idle', recording: false, recordingPath: null, elapsedSec: null, bytesWritten: 0, subject: null, streams: [], stats: [], sources: [] };
+    }
+    return {
+      state: 'running',
+      recording: a.target !== null,
+      recordingPath: a.engine.recordingPath,
+      elapsedSec: a.engine.elapsedSec,
+      bytesWritten: a.engine.bytesWritten,
+      subject: a.subject,
+      streams: a.engine.streamInfos.map((s) => ({ ...s, channels: s.channels.map((c) => ({ ...c })) })),
+      stats: a.engine.stats().map((s) => ({
+        streamId: s.info.id,
+        receivedSamples: s.receivedSamples,
+        lostSamples: s.lostSamples,
+        gaps: s.gaps,
+        lastTimeSec: Number.isFinite(s.lastTimeSec) ? s.lastTimeSec : null,
+      })),
+      sources: a.engine.sourceSummaries(),
+    };
+  }
+
+  private async start(p: ParsedParams<'session.start'>): Promise<{ recordingPath: string | null }> {
+    if (this.active) throw new EngineError('SESSION_RUNNING', 'a session is already running; stop it first');
+    const synthetic = new SyntheticSession({ seed: p.seed, modalities: p.modalities, pacing: 'realtime' });
+    const engine = new SessionEngine({ clock: synthetic.clock });
+    const markers = new MarkerSource(synthetic.clock);
+    for (const s of synthetic.sources) engine.addSource(s);
+    engine.addSource(markers);
+    const subject = p.subject === '' ? null : p.subject;
+    const target = p.record
+      ? await this.opts.planRecording({
+          subject,
+          notes: p.notes,
+          source: { kind: 'synthetic', seed: p.seed, modalities: p.modalities },
+          streams: engine.streamInfos.map((s) => ({ id: s.id, name: s.name, type: s.type, channelCount: s.channels.length, nominalRateHz: s.nominalRateHz })),
+        })
+      : null;
+    const unsubscribe = engine.subscribe((ev) => {
+      switch (ev.kind) {
+        case 'sourceState':
+          this.events.emit({ kind: 'sourceState', sourceId: ev.sourceId, state: ev.state, detail: ev.detail });
+          break;
+        case 'gap':
+          this.events.emit({ kind: 'gap', streamId: ev.streamId, missingCount: ev.gap.missingCount, fromSec: ev.gap.beforeTimeSec, toSec: ev.gap.afterTimeSec });
+          break;
+        case 'sourceError':
+          this.events.emit({ kind: 'error', code: ev.error.code, message: ev.error.message, sourceId: ev.sourceId });
+          break;
+        case 'recorderError':
+          this.events.emit({ kind: 'error', code: ev.error instanceof HimoeError ? ev.error.code : 'RECORDER_ERROR', message: ev.error.message });
+          break;
+        default:
+          break;
+      }
+    });
+    this.active = { engine, synthetic, markers, target, subject, unsubscribe };
+    try {
+      await engine.start({
+        recordPath: target?.path,
+        metadata: { subject: subject ?? undefined, notes: p.notes || undefined, source: 'synthetic', seed: String(p.seed) },
+      });
+    } catch (err) {
+      this.active = null;
+      unsubscribe();
+      await engine.release();
+      await target?.finish({ durationSec: 0, failed: true });
+      throw err;
+    }
+    this.events.emit({ kind: 'session', state: 'started', recordingPath: target?.path ?? null });
+    return { recordingPath: target?.path ?? null };
+  }
+
+  private async stop(): Promise<{ recordingPath: string | null; durationSec: number }> {
+    const a = this.active;
+    if (!a) throw new EngineError('NO_SESSION', 'no session is running');
+    this.active = null;
+    const durationSec = a.engine.elapsedSec;
+    let failed = false;
+    try {
+      await a.engine.release();
+    } catch (err) {
+      failed = true;
+      this.events.emit({ kind: 'error', code: err instanceof HimoeError ? err.code : 'STOP_FAILED', message: (err as Error).message });
+    } finally {
+      a.unsubscribe();
+      await a.target?.finish({ durationSec, failed });
+    }
+    this.events.emit({ kind: 'session', state: 'stopped', recordingPath: a.target?.path ?? null });
+    return { recordingPath: a.target?.path ?? null, durationSec };
+  }
+
+  private addMarker(label: string): { tSec: number } {
+    const a = this.active;
+    if (!a) throw new EngineError('NO_SESSION', `cannot add marker "${label}": no session is running`);
+    const tSec = a.markers.add(label);
+    this.events.emit({ kind: 'marker', label, tSec });
+    return { tSec };
+  }
+
+  /**
+   * Start sending min/max frames of `streamIds` over the last `timeBaseSec` to `sink`, at
+   * most `maxFps` a second. Frames follow whatever session is running (none when idle).
+   */
+  openView(p: ParsedParams<'view.subscribe'>, sink: (bytes: Uint8Array) => void): ViewHandle {
+    const reads = new Map<string, RingReadResult>();
+    const outs = new Map<string, Float32Array>();
+    let seq = 0;
+    const tick = () => {
+      const a = this.active;
+      if (!a) return;
+      const now = a.engine.clock.nowSec();
+      const t0 = now - p.timeBaseSec;
+      for (const streamId of p.streamIds) {
+        const buf = a.engine.buffer(streamId);
+        if (!buf) continue;
+        const read = buf.readRange(t0, now + 1, reads.get(streamId));
+        reads.set(streamId, read);
+        // A slow stream gets fewer columns, at least two samples each, so the trace is a line
+        // and not scattered points; a real gap still spans several columns and shows.
+        const rateHz = a.engine.streamRateHz(streamId);
+        const columns = rateHz > 0 ? Math.max(8, Math.min(p.columns, Math.floor((rateHz * p.timeBaseSec) / 2))) : p.columns;
+        const size = buf.channelCount * columns * 2;
+        let out = outs.get(streamId);
+        if (!out || out.length !== size) {
+          out = new Float32Array(size);
+          outs.set(streamId, out);
+        }
+        decimateMinMax(read.values, read.timestamps, read.count, buf.channelCount, t0, now, columns, out);
+        sink(
+          encodeFrame(
+            { viewId: p.viewId, streamId, channels: buf.channelCount, columns, t0Sec: t0, t1Sec: now, latestSec: buf.latestTimeSec, madeAtSec: now, seq: seq++ },
+            out,
+          ),
+        );
+      }
+    };
+    const timer = setInterval(tick, 1000 / p.maxFps);
+    const view = { stop: () => clearInterval(timer) };
+    this.views.add(view);
+    return {
+      close: () => {
+        view.stop();
+        this.views.delete(view);
+      },
+    };
+  }
+
+  /** Stop any session (recording finished cleanly) and every view. */
+  async shutdown(): Promise<void> {
+    for (const v of this.views) v.stop();
+    this.views.clear();
+    if (this.active) await this.stop();
+    this.events.clear();
+  }
+}
