@@ -8,10 +8,8 @@ export type LibraryErrorCode =
   | 'CORRUPT_INDEX'
   | 'NEWER_SCHEMA'
   | 'MIGRATION_FAILED'
-  | 'BAD_SESSION_META'
   | 'NO_SESSION'
   | 'SESSION_EXISTS'
-  | 'BAD_ID'
   | 'BAD_RUN'
   | 'IO_FAILED'
   | 'CLOSED';

@@ -209,7 +209,7 @@ export class Library {
       this.conn().transaction(() => {
         this.stmts.deleteSession.run([id]);
         this.insertScanned(scanned);
-      })(),
+      }).immediate(),
     );
     return { id, status: scanned.status, warnings: scanned.warnings };
   }
@@ -252,7 +252,7 @@ export class Library {
         db.exec('DELETE FROM annotation_sets; DELETE FROM markers; DELETE FROM streams; DELETE FROM sessions; DELETE FROM subjects; DELETE FROM runs;');
         for (const s of sessions) this.insertScanned(s);
         for (const r of runs) this.insertRun(r);
-      })(),
+      }).immediate(),
     );
     return { sessions: sessions.length, runs: runs.length, skipped, warnings, movedAside: null };
   }

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src-main/cli/main.js';
 import { runRecord } from '../../../src-main/cli/record.js';
@@ -100,6 +102,45 @@ describe('himoe record --workspace', () => {
 
     expect(during.map((s) => [s.id, s.status])).toEqual([[result.sessionId, 'recording']]);
     expect(after.map((s) => [s.id, s.status])).toEqual([[result.sessionId, 'complete']]);
+  });
+
+  it('leaves a session killed with SIGKILL that indexes as truncated, and complete once repaired', async () => {
+    const killedWs = join(dir, 'killed-ws');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'himoe-cli.child.ts'), 'record', '--realtime', '--modalities', 'eeg', '--workspace', killedWs, '--subject', 'P030'],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    let live: SessionSummary | undefined;
+    for (let i = 0; i < 200 && !live; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!existsSync(join(killedWs, 'library.sqlite'))) continue;
+      const lib = Library.open(killedWs, { create: false });
+      try {
+        live = lib.listSessions().find((s) => s.status === 'recording');
+      } finally {
+        lib.close();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // past one fsync interval, so samples are on disk
+    child.kill('SIGKILL');
+    const signal = await exited;
+
+    const rebuilt = await himoe('library', 'rebuild', '--workspace', killedWs);
+    const afterKill = JSON.parse((await himoe('sessions', '--workspace', killedWs, '--json')).out) as SessionSummary[];
+    const repaired = await himoe('repair', join(killedWs, live!.path, 'recording.xdf'));
+    await himoe('library', 'rebuild', '--workspace', killedWs);
+    const afterRepair = JSON.parse((await himoe('sessions', '--workspace', killedWs, '--json')).out) as SessionSummary[];
+
+    expect(live?.subject).toBe('P030');
+    expect(signal).toBe('SIGKILL');
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.err).toMatch(/recording\.xdf: .*no recorder is running; indexed as truncated/);
+    expect(afterKill.map((s) => [s.id, s.status])).toEqual([[live!.id, 'truncated']]);
+    expect(afterKill[0]!.durationSec).toBeGreaterThan(0.5);
+    expect(repaired.code, repaired.err).toBe(0);
+    expect(afterRepair.map((s) => [s.id, s.status])).toEqual([[live!.id, 'complete']]);
   });
 
   it('requires exactly one of --out and --workspace', async () => {

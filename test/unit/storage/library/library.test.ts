@@ -17,6 +17,24 @@ afterEach(() => {
   rmSync(ws, { recursive: true, force: true });
 });
 
+/** Every row of every index table, without the indexing time and row ids. */
+function dumpTables(file: string): Record<string, unknown[]> {
+  const db = openDatabase(file);
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const t of ['subjects', 'sessions', 'streams', 'markers', 'annotation_sets', 'runs']) {
+      out[t] = db
+        .prepare<Record<string, unknown>>(`SELECT * FROM ${t}`)
+        .all()
+        .map(({ id, indexed_at: _t, ...rest }) => (t === 'markers' || t === 'annotation_sets' ? rest : { id, ...rest }))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
 function withoutIndexTime(s: SessionDetail | null): unknown {
   if (!s) return s;
   const { indexedAt: _ignored, ...rest } = s;
@@ -199,6 +217,7 @@ describe('Library.rebuild', () => {
     await lib.recordRun({ id: 'e1', kind: 'evaluation', config: { protocol: 'loso' }, createdAt: '2026-11-06T00:00:00Z' });
     const before = { sessions: ['s1', 's2', 's3'].map((id) => withoutIndexTime(lib.getSession(id))), subjects: lib.listSubjects(), runs: lib.listRuns() };
     lib.close();
+    const rowsBefore = dumpTables(join(ws, 'library.sqlite'));
     for (const f of readdirSync(ws).filter((f) => f.startsWith('library.sqlite'))) unlinkSync(join(ws, f));
 
     lib = Library.open(ws);
@@ -208,6 +227,9 @@ describe('Library.rebuild', () => {
 
       expect(r).toMatchObject({ sessions: 3, runs: 2, skipped: [] });
       expect(after).toEqual(before);
+      expect(dumpTables(join(ws, 'library.sqlite'))).toEqual(rowsBefore);
+      expect(rowsBefore.markers).toHaveLength(5);
+      expect(rowsBefore.annotation_sets).toHaveLength(15);
       expect(before.sessions.every((s) => s !== null)).toBe(true);
       expect(before.runs.map((x) => x.id)).toEqual(['m1', 'e1']);
     } finally {
