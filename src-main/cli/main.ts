@@ -10,6 +10,7 @@ import { runRepair } from './repair.js';
 import { registerLibraryCommands } from './commands-library.js';
 import { registerAnnotationCommands } from './commands-annotation.js';
 import { registerImportCommands } from './commands-import.js';
+import { registerExportCommands } from './commands-export.js';
 import { registerServeCommands } from './commands-serve.js';
 import { registerExportCommands } from './commands-export.js';
 
@@ -89,6 +90,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerLibraryCommands(program, io);
   registerAnnotationCommands(program, io);
   registerImportCommands(program, io);
+  registerExportCommands(program, io);
   registerServeCommands(program, io);
   registerExportCommands(program, io);
   return program;
