@@ -12,7 +12,6 @@ import { registerAnnotationCommands } from './commands-annotation.js';
 import { registerImportCommands } from './commands-import.js';
 import { registerExportCommands } from './commands-export.js';
 import { registerServeCommands } from './commands-serve.js';
-import { registerExportCommands } from './commands-export.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -92,7 +91,6 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerImportCommands(program, io);
   registerExportCommands(program, io);
   registerServeCommands(program, io);
-  registerExportCommands(program, io);
   return program;
 }
 
