@@ -1,10 +1,10 @@
 // `himoe record`: run a session from the command line and record it to XDF, either to a file
 // (--out) or into a workspace (--workspace: sessions/<id>/ with session.json, indexed in the
-// library at start as 'recording' and at the end as 'complete'). The synthetic source is the
-// embedded default; device sources join here as they land.
+// library at start as 'recording' and at the end as 'complete'). Sources come from repeatable
+// --source specs (synthetic by default; serial devices, BrainFlow boards, playback), all in one XDF.
 
 import { statSync } from 'node:fs';
-import { SyntheticSession, type SyntheticConfig } from '../acquisition/synthetic/synthetic-session.js';
+import { createSourceSet, parseSourceSpec, type SourceSet, type SourceSpec } from '../acquisition/source-spec.js';
 import { SessionEngine, type SessionMetadata } from '../engine/session-engine.js';
 import { beginSessionRecording, finishSessionRecording, Library } from '../storage/library/index.js';
 import { CliError } from './errors.js';
@@ -14,7 +14,8 @@ export const MODALITIES = ['EEG', 'ECG', 'EDA', 'PPG', 'RESP'] as const;
 export type CliModality = (typeof MODALITIES)[number];
 
 export interface RecordOptions {
-  source: string;
+  /** One spec or several (repeatable --source); empty or missing = synthetic. */
+  source?: string | string[];
   modalities: string;
   seed: string;
   duration?: string;
@@ -60,23 +61,28 @@ export function parseNumberFlag(flag: string, text: string, { min, integer }: { 
   return value;
 }
 
+/** The --source values as specs; a bare `synthetic` takes its modalities from --modalities. */
+export function parseSourceFlags(source: string | string[] | undefined, modalities: CliModality[]): SourceSpec[] {
+  const texts = source === undefined ? [] : Array.isArray(source) ? source : [source];
+  const specs = (texts.length === 0 ? ['synthetic'] : texts).map((t) => parseSourceSpec(t));
+  return specs.map((s) => (s.kind === 'synthetic' && s.modalities === null ? { ...s, modalities } : s));
+}
+
 export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signal?: AbortSignal): Promise<RecordResult> {
-  if (opts.source !== 'synthetic') {
-    throw new CliError('BAD_SOURCE', `--source: "${opts.source}" is not available; expected "synthetic" (device sources arrive with the devices work)`);
-  }
   if ((opts.out === undefined) === (opts.workspace === undefined)) {
     throw new CliError('BAD_FLAG', 'give exactly one of --out FILE.xdf (a single file) or --workspace DIR (a session in a workspace)');
   }
   const modalities = parseModalities(opts.modalities);
   const seed = parseNumberFlag('--seed', opts.seed, { min: 0, integer: true });
   const durationSec = opts.duration === undefined ? undefined : parseNumberFlag('--duration', opts.duration, { min: 0.1 });
-  if (durationSec === undefined && !opts.realtime) {
+  const specs = parseSourceFlags(opts.source, modalities);
+  const onlyPlayback = specs.length === 1 && specs[0].kind === 'playback';
+  if (durationSec === undefined && !opts.realtime && !onlyPlayback) {
     throw new CliError('BAD_FLAG', '--duration SEC is required unless --realtime is given (a fast run needs an end)');
   }
-  const config: SyntheticConfig = { seed, modalities, durationSec, pacing: opts.realtime ? 'realtime' : 'fast' };
-  const session = new SyntheticSession(config);
-  const engine = new SessionEngine({ clock: session.clock });
-  for (const source of session.sources) engine.addSource(source);
+  const set = await createSourceSet(specs, { seed, durationSec, realtime: opts.realtime });
+  const engine = new SessionEngine({ clock: set.clock });
+  for (const source of set.sources) engine.addSource(source);
 
   const problems: string[] = [];
   engine.subscribe((event) => {
@@ -84,8 +90,14 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
     if (event.kind === 'recorderError') problems.push(`recorder: ${event.error.message}`);
   });
 
-  const metadata: SessionMetadata = { subject: opts.subject, notes: opts.notes, source: 'synthetic', seed: String(seed) };
-  const target = opts.workspace === undefined ? null : await openWorkspaceSession(opts.workspace, opts, session, seed, modalities);
+  const onlySynthetic = specs.every((s) => s.kind === 'synthetic');
+  const metadata: SessionMetadata = {
+    subject: opts.subject,
+    notes: opts.notes,
+    source: onlySynthetic ? 'synthetic' : specs.map((s) => s.text).join(' '),
+    ...(set.synthetic ? { seed: String(seed) } : {}),
+  };
+  const target = opts.workspace === undefined ? null : await openWorkspaceSession(opts.workspace, opts, set, specs, seed, modalities);
   const recordPath = target?.xdfPath ?? opts.out!;
   if (target) metadata.session = target.id;
   const progress = new ProgressReporter(stderr, 'recording', durationSec ?? 0, 's');
@@ -104,7 +116,12 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   }, 200);
   try {
     await new Promise<void>((resolve) => {
-      void session.done.then(resolve);
+      // Finite sources end the session themselves; live devices end at --duration (host time).
+      if (set.finished) void set.finished.then(resolve);
+      else if (durationSec !== undefined) {
+        const end = setTimeout(resolve, durationSec * 1000);
+        signal?.addEventListener('abort', () => clearTimeout(end), { once: true });
+      }
       if (signal) {
         if (signal.aborted) resolve();
         signal.addEventListener('abort', () => resolve(), { once: true });
@@ -157,18 +174,20 @@ interface WorkspaceTarget {
 async function openWorkspaceSession(
   ws: string,
   opts: RecordOptions,
-  session: SyntheticSession,
+  set: SourceSet,
+  specs: SourceSpec[],
   seed: number,
   modalities: CliModality[],
 ): Promise<WorkspaceTarget> {
+  const onlySynthetic = specs.every((s) => s.kind === 'synthetic');
   const library = Library.open(ws, { create: true });
   let created;
   try {
     created = await beginSessionRecording(ws, {
       subject: opts.subject ?? null,
-      protocol: 'synthetic',
-      source: { kind: 'synthetic', seed, modalities },
-      streams: session.sources.flatMap((src) =>
+      protocol: onlySynthetic ? 'synthetic' : 'devices',
+      source: onlySynthetic ? { kind: 'synthetic', seed, modalities } : { kind: 'device', sources: specs.map((s) => s.text), seed },
+      streams: set.sources.flatMap((src) =>
         src.streams.map((info) => ({ id: info.id, name: info.name, type: String(info.type), channelCount: info.channels.length, nominalRateHz: info.nominalRateHz })),
       ),
       notes: opts.notes,
