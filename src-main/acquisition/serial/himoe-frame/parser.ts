@@ -177,7 +177,7 @@ export class HimoeFrameParser implements ByteParser {
     s.lastCounter = counter;
     s.lastTick = tick;
     const index = s.counterBase + counter;
-    const t0Sec = (s.tickBase + tick) * 1e-6;
+    const t0Sec = (s.tickBase + tick) / 1e6;
     const dtSec = 1 / s.config.rateHz;
     const batch = s.batch;
     const v = batch.values;

@@ -76,7 +76,7 @@ export class TextLineParser implements ByteParser {
   private readonly roles: Int32Array;
   private readonly sep: number;
   private readonly anySpace: boolean;
-  private readonly tsScale: number;
+  private readonly tsDivisor: number;
   private readonly fieldValues: Float64Array;
   private readonly hasTimestamp: boolean;
 
@@ -89,7 +89,7 @@ export class TextLineParser implements ByteParser {
     const sep = o.separator ?? ',';
     this.anySpace = sep === ' ';
     this.sep = sep.charCodeAt(0);
-    this.tsScale = o.timestampUnit === 's' ? 1 : 1e-3;
+    this.tsDivisor = o.timestampUnit === 's' ? 1 : 1000;
     this.fieldValues = new Float64Array(this.roles.length);
   }
 
@@ -152,7 +152,7 @@ export class TextLineParser implements ByteParser {
     let tSec = Number.NaN;
     for (let f = 0; f < this.roles.length; f++) {
       if (this.roles[f] === -2) index = this.fieldValues[f];
-      else if (this.roles[f] === -1) tSec = this.fieldValues[f] * this.tsScale;
+      else if (this.roles[f] === -1) tSec = this.fieldValues[f] / this.tsDivisor;
     }
     for (let f = 0; f < this.roles.length; f++) {
       const col = this.roles[f];
