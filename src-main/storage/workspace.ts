@@ -2,7 +2,7 @@
 // library index is rebuilt from: recorder and importers write sessions here, the library reads them.
 //   <ws>/library.sqlite, <ws>/sessions/<id>/{recording.xdf, session.json}, <ws>/models/<id>/, <ws>/evaluations/<id>/
 
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HimoeError } from '../core/errors.js';
 
@@ -111,13 +111,21 @@ export async function writeSessionMeta(ws: string, meta: SessionMeta): Promise<v
   await rename(tmp, path);
 }
 
+/** A session.json is a few kB; anything far larger is not one (and is not read into memory). */
+const MAX_SESSION_META_BYTES = 1 << 20;
+
 /** Reads and validates session.json; a missing or malformed file is a BAD_SESSION_META error naming it. */
 export async function readSessionMeta(ws: string, id: string): Promise<SessionMeta> {
   const path = sessionMetaPath(ws, id);
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_SESSION_META_BYTES) {
+      throw new WorkspaceError('BAD_SESSION_META', `${path}: ${size} bytes; a session.json holds at most ${MAX_SESSION_META_BYTES} bytes`, { path, size });
+    }
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof WorkspaceError) throw err;
     throw new WorkspaceError('BAD_SESSION_META', `${path}: cannot read: ${(err as Error).message}`, { path }, { cause: err });
   }
   let value: unknown;

@@ -57,5 +57,7 @@ describe('workspace session.json', () => {
     await expect(readSessionMeta(ws, 'x')).rejects.toThrow(`${file}: field "createdAt" must be an ISO 8601 time`);
     writeFileSync(file, JSON.stringify({ ...meta, id: 'y' }));
     await expect(readSessionMeta(ws, 'x')).rejects.toThrow(/"id" is "y" but the folder is "x"/);
+    writeFileSync(file, JSON.stringify({ ...meta, id: 'x', notes: 'x'.repeat(2 << 20) }));
+    await expect(readSessionMeta(ws, 'x')).rejects.toThrow(/bytes; a session\.json holds at most 1048576 bytes/);
   });
 });

@@ -182,6 +182,20 @@ describe('Library.indexSession', () => {
     }
   });
 
+  it('indexes a session whose recording.xdf is not XDF at all as truncated, pointing to himoe repair', async () => {
+    await writeSession(ws, 'junk');
+    writeFileSync(xdfPathOf(ws, 'junk'), 'PK\u0003\u0004 this is a zip, not a recording');
+    const lib = Library.open(ws);
+    try {
+      const r = await lib.indexSession('junk');
+      expect(r.status).toBe('truncated');
+      expect(r.warnings[0]).toMatch(/recording\.xdf: unreadable \(.*magic.*\).*himoe repair/);
+      expect(lib.getSession('junk')!.streamCount).toBe(0);
+    } finally {
+      lib.close();
+    }
+  });
+
   it('rejects a broken session.json with an error naming the file', async () => {
     await writeSession(ws, 'bad');
     writeFileSync(join(sessionDir(ws, 'bad'), 'session.json'), '{"id": "bad", "createdAt": ');
