@@ -106,30 +106,45 @@ describe('readMatFile (scipy.io.savemat files)', () => {
 });
 
 describe('readMatFile on broken or hostile files', () => {
-  /** A MAT header and one uncompressed 2x2 double "x" element, little-endian. */
-  function tinyMat(dims: [number, number], values: number): Buffer {
+  /** A MAT header and one uncompressed double "x" element holding 1, 2, ..., `values`. */
+  function tinyMat(dims: [number, number], values: number, littleEndian = true): Buffer {
+    const u32 = (b: Buffer, v: number, at: number) => (littleEndian ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at));
+    const i32 = (b: Buffer, v: number, at: number) => (littleEndian ? b.writeInt32LE(v, at) : b.writeInt32BE(v, at));
     const head = Buffer.alloc(128, 0x20);
     head.write('MATLAB 5.0 MAT-file, test', 0, 'latin1');
-    head.writeUInt16LE(0x0100, 124);
-    head.write('IM', 126, 'latin1');
-    const body: Buffer[] = [];
+    if (littleEndian) head.writeUInt16LE(0x0100, 124);
+    else head.writeUInt16BE(0x0100, 124);
+    head.write(littleEndian ? 'IM' : 'MI', 126, 'latin1');
     const el = (type: number, data: Buffer): Buffer => {
       const tag = Buffer.alloc(8);
-      tag.writeUInt32LE(type, 0);
-      tag.writeUInt32LE(data.length, 4);
+      u32(tag, type, 0);
+      u32(tag, data.length, 4);
       const pad = Buffer.alloc((8 - (data.length % 8)) % 8);
       return Buffer.concat([tag, data, pad]);
     };
     const flags = Buffer.alloc(8);
-    flags.writeUInt32LE(6, 0);
+    u32(flags, 6, 0);
     const d = Buffer.alloc(8);
-    d.writeInt32LE(dims[0], 0);
-    d.writeInt32LE(dims[1], 4);
+    i32(d, dims[0], 0);
+    i32(d, dims[1], 4);
     const vals = Buffer.alloc(values * 8);
-    body.push(el(6, flags), el(5, d), el(1, Buffer.from('x')), el(9, vals));
-    const content = Buffer.concat(body);
+    for (let i = 0; i < values; i++) {
+      if (littleEndian) vals.writeDoubleLE(i + 1, i * 8);
+      else vals.writeDoubleBE(i + 1, i * 8);
+    }
+    const content = Buffer.concat([el(6, flags), el(5, d), el(1, Buffer.from('x')), el(9, vals)]);
     return Buffer.concat([head, el(14, content)]);
   }
+
+  it('reads big-endian ("MI") files as well as little-endian ones', async () => {
+    const le = await readMatBytes(tinyMat([2, 3], 6, true));
+    const be = await readMatBytes(tinyMat([2, 3], 6, false));
+
+    // Column-major 1..6 in a 2x3 matrix -> rows [1 3 5], [2 4 6].
+    expect(Array.from(matToNdArray(le.variables.get('x'), 'x').data)).toEqual([1, 3, 5, 2, 4, 6]);
+    expect(be.littleEndian).toBe(false);
+    expect(Array.from(matToNdArray(be.variables.get('x'), 'x').data)).toEqual([1, 3, 5, 2, 4, 6]);
+  });
 
   it('reads the hand-built reference element (so the broken variants below fail for their own reason)', async () => {
     const mat = await readMatBytes(tinyMat([2, 2], 4));
