@@ -124,6 +124,20 @@ function packGrad(): Grad {
   };
 }
 
+function addNGrad(): Grad {
+  return {
+    kernelName: tf.AddN,
+    saveAllInputs: true,
+    gradFunc: (dy, saved) => {
+      const out: Record<string, () => T> = {};
+      saved.forEach((_, i) => {
+        out[String(i)] = () => tf.clone(dy as T);
+      });
+      return out;
+    },
+  };
+}
+
 function tileGrad(): Grad {
   return {
     kernelName: tf.Tile,
@@ -212,6 +226,11 @@ const GRADIENTS: readonly Grad[] = [
     gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as T, saved[0]!.shape) }),
   },
   {
+    kernelName: tf.ExpandDims,
+    inputsToSave: ['input'],
+    gradFunc: (dy, saved) => ({ input: () => tf.reshape(dy as T, saved[0]!.shape) }),
+  },
+  {
     kernelName: tf.Transpose,
     gradFunc: (dy, _saved, attrs) => {
       const { perm } = attrs as unknown as { perm: number[] };
@@ -232,6 +251,7 @@ const GRADIENTS: readonly Grad[] = [
   concatGrad(),
   packGrad(),
   tileGrad(),
+  addNGrad(),
 ];
 
 /** Kernels whose gradients this module provides. */

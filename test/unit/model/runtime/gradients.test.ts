@@ -32,11 +32,11 @@ const cases: Array<{ name: string; shape: number[]; f: (x: tf.Tensor) => tf.Scal
   { name: 'sum/mean with keepDims and axes', shape: [2, 3, 4], f: (x) => tf.sum(tf.mul(tf.mean(x, [0, 2], true), tf.reshape(tf.sum(tf.square(x), 1, false), [2, 1, 4]))) },
   { name: 'softmax', shape: [2, 5], f: (x) => tf.sum(tf.mul(tf.softmax(x), tf.reshape(tf.range(0, 10), [2, 5]))) },
   { name: 'logSoftmax', shape: [2, 5], f: (x) => tf.sum(tf.mul(tf.logSoftmax(x), tf.reshape(tf.range(0, 10), [2, 5]))) },
-  { name: 'reshape/transpose/concat/slice/stack/tile', shape: [2, 3], f: (x) => {
-    const t = tf.transpose(tf.reshape(x, [3, 2]));
+  { name: 'reshape/expandDims/transpose/concat/slice/stack/tile/addN', shape: [2, 3], f: (x) => {
+    const t = tf.transpose(tf.reshape(tf.expandDims(x, 1), [3, 2]));
     const c = tf.concat([t, tf.slice(x, [0, 1], [2, 2])], 1);
     const s = tf.stack([c, tf.mul(c, 2)], 0);
-    return tf.sum(tf.mul(tf.tile(s, [1, 2, 1]), tf.reshape(tf.range(0, 40), [2, 4, 5])));
+    return tf.addN([tf.sum(tf.mul(tf.tile(s, [1, 2, 1]), tf.reshape(tf.range(0, 40), [2, 4, 5]))), tf.sum(x)]) as tf.Scalar;
   } },
   { name: 'batched matMul in all transpose modes', shape: [2, 3, 4], f: (x) => {
     const b = tf.div(tf.reshape(tf.range(0, 24), [2, 4, 3]), 10);

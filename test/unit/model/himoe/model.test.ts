@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelWindow } from '../../../../src-main/core/align/types.js';
+import { HiMoE, batchWindows, disposeBatch, infoNceLoss, lambdaInit, samplesPerPatch, type HiMoEConfig } from '../../../../src-main/model/himoe/index.js';
+import { ModelError } from '../../../../src-main/model/errors.js';
+import { initModelRuntime, seededRng, tf } from '../../../../src-main/model/runtime/index.js';
+import { cloneWindow, randomTargets, randomWindow, smallConfig } from './fixtures.js';
+
+interface Outputs {
+  tokens: Float32Array;
+  windows: Float32Array;
+  modalityWeights: Float32Array;
+  prototypeWeights: Float32Array;
+  shapes: number[][];
+}
+
+function run(model: HiMoE, windows: ModelWindow[]): Outputs {
+  const batch = batchWindows(windows, model.config);
+  const out = tf.tidy(() => {
+    const o = model.forward(batch);
+    return {
+      tokens: o.tokenPredictions.dataSync() as Float32Array,
+      windows: o.windowPredictions.dataSync() as Float32Array,
+      modalityWeights: o.modalityWeights.dataSync() as Float32Array,
+      prototypeWeights: o.prototypeWeights.dataSync() as Float32Array,
+      shapes: [o.tokenPredictions.shape, o.windowPredictions.shape, o.modalityWeights.shape, o.prototypeWeights.shape, o.lambdas.shape],
+    };
+  });
+  disposeBatch(batch);
+  return out;
+}
+
+describe('Hi-MoE network', () => {
+  let config: HiMoEConfig;
+  let model: HiMoE;
+  beforeAll(async () => {
+    await initModelRuntime({ prefer: ['wasm', 'cpu'], log: () => undefined });
+    config = smallConfig();
+    model = new HiMoE(config, 7);
+  });
+  afterAll(() => model.dispose());
+
+  it('returns per-token, per-window, modality-router and prototype outputs of the configured shapes', () => {
+    const out = run(model, [randomWindow(config, 1), randomWindow(config, 2)]);
+    expect(out.shapes).toEqual([[2, 16, 2], [2, 2], [2, 16, 4], [2, 16, 8], [1]]);
+    for (const v of out.tokens) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+    for (let t = 0; t < 32; t++) {
+      let sum = 0;
+      for (let e = 0; e < 4; e++) sum += out.modalityWeights[t * 4 + e]!;
+      expect(sum).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('ignores the values of an absent modality and gives its expert exactly zero weight', () => {
+    const a = randomWindow(config, 3, { absent: ['EDA'] });
+    const b = cloneWindow(a);
+    const eda = b.modalities.EDA!;
+    for (let i = 0; i < eda.x.length; i++) eda.x[i] = 1000 * Math.sin(i);
+    const outA = run(model, [a]);
+    const outB = run(model, [b]);
+    expect(outB.tokens).toEqual(outA.tokens);
+    expect(outB.windows).toEqual(outA.windows);
+    expect(outB.prototypeWeights).toEqual(outA.prototypeWeights);
+    const edaIndex = config.modalities.findIndex((s) => s.modality === 'EDA');
+    for (let t = 0; t < 16; t++) expect(outA.modalityWeights[t * 4 + edaIndex]).toBe(0);
+    // and a present modality does get weight
+    expect(outA.modalityWeights[15 * 4 + 0]).toBeGreaterThan(0);
+  });
+
+  it('ignores the samples of a missing patch (a learned missing token stands in)', () => {
+    const a = randomWindow(config, 4, { missingPatches: { EEG: [5, 6] } });
+    const b = cloneWindow(a);
+    const eeg = b.modalities.EEG!;
+    const S = samplesPerPatch(config, config.modalities[0]!);
+    // leave a third of the patch's samples "present" but below the half threshold, with wild values
+    for (let k = 5 * S; k < 5 * S + S / 4; k++) {
+      eeg.mask[k] = 1;
+      for (let c = 0; c < 3; c++) eeg.x[k * 3 + c] = 500;
+    }
+    expect(run(model, [b]).tokens).toEqual(run(model, [a]).tokens);
+  });
+
+  it('is causal: changing samples after token i leaves the predictions up to token i unchanged', () => {
+    const cut = 9;
+    const a = randomWindow(config, 5);
+    const b = cloneWindow(a);
+    for (const spec of config.modalities) {
+      const wm = b.modalities[spec.modality]!;
+      const S = samplesPerPatch(config, spec);
+      for (let k = (cut + 1) * S * wm.channelCount; k < wm.x.length; k++) wm.x[k] = -wm.x[k]! + 3;
+      wm.patchPresent[cut + 3] = 0;
+    }
+    const outA = run(model, [a]);
+    const outB = run(model, [b]);
+    const D = 2;
+    expect(Array.from(outB.tokens.subarray(0, (cut + 1) * D))).toEqual(Array.from(outA.tokens.subarray(0, (cut + 1) * D)));
+    expect(Array.from(outB.modalityWeights.subarray(0, (cut + 1) * 4))).toEqual(Array.from(outA.modalityWeights.subarray(0, (cut + 1) * 4)));
+    // the future change does reach later tokens
+    expect(Array.from(outB.tokens.subarray((cut + 1) * D))).not.toEqual(Array.from(outA.tokens.subarray((cut + 1) * D)));
+  });
+
+  it('sees asynchrony: shifting a modality\'s patch times changes the output', () => {
+    const a = randomWindow(config, 6);
+    const b = randomWindow(config, 6, { delaySec: { EDA: 0.2 } });
+    expect(run(model, [b]).tokens).not.toEqual(run(model, [a]).tokens);
+  });
+
+  it('computes lambda = exp(lq1.lk1) - exp(lq2.lk2) + lambda_init, lambda_init = 0.8 - 0.6 exp(-0.3 (layer - 1))', () => {
+    expect(lambdaInit(1)).toBeCloseTo(0.2, 12);
+    expect(lambdaInit(3)).toBeCloseTo(0.8 - 0.6 * Math.exp(-0.6), 12);
+    const two = new HiMoE(smallConfig({ emotionLayers: 2 }), 11);
+    const v = (n: string) => two.params.get(`emotion/layer2/${n}`).dataSync();
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
+    const expected = Math.exp(dot(v('lq1'), v('lk1'))) - Math.exp(dot(v('lq2'), v('lk2'))) + 0.8 - 0.6 * Math.exp(-0.3);
+    const got = tf.tidy(() => two.lambda(2).dataSync()[0]!);
+    two.dispose();
+    expect(got).toBeCloseTo(expected, 5);
+  });
+
+  it('differential routing weights of each token sum to 1 - lambda', () => {
+    const rng = seededRng(1, 'hn');
+    const hnValues = new Float32Array(10 * 16).map(() => rng.gaussian());
+    const [sums, lambda] = tf.tidy(() => {
+      const { r, lambda } = model.routing(1, tf.tensor2d(hnValues, [10, 16]));
+      return [tf.sum(r, 1).dataSync(), lambda.dataSync()[0]!] as const;
+    });
+    expect(lambda).not.toBe(0);
+    for (const s of sums) expect(s).toBeCloseTo(1 - lambda, 5);
+  });
+
+  it('InfoNCE is lower when the paired tokens of two modalities align', () => {
+    const rng = seededRng(2, 'nce');
+    const N = 12;
+    const d = 8;
+    const a = new Float32Array(N * d).map(() => rng.gaussian());
+    const unrelated = new Float32Array(N * d).map(() => rng.gaussian());
+    const aligned = a.map((v) => v + 0.05 * rng.gaussian());
+    const avail = tf.ones([2, N]);
+    const loss = (other: Float32Array) => tf.tidy(() => infoNceLoss(tf.tensor3d([...a, ...other], [2, N, d]), avail, 0.2).dataSync()[0]!);
+    const lossUnrelated = loss(unrelated);
+    const lossAligned = loss(aligned);
+    avail.dispose();
+    expect(lossAligned).toBeLessThan(lossUnrelated - 1);
+    expect(lossUnrelated).toBeGreaterThan(Math.log(N) - 1.5);
+  });
+
+  it('has a gradient for every parameter on the wasm backend (one training step runs)', () => {
+    const windows = [randomWindow(config, 7), randomWindow(config, 8, { absent: ['ECG'] })];
+    const batch = batchWindows(windows, config, { targets: [randomTargets(config, 1), randomTargets(config, 2)] });
+    const rng = seededRng(3, 'dropout');
+    const { grads, value } = tf.variableGrads(() => {
+      const out = model.forward(batch, { training: true, rng });
+      return model.loss(out, batch).total;
+    }, model.params.variables());
+    const missing = model.params.entries().filter(([, v]) => grads[v.name] === undefined).map(([n]) => n);
+    const nonFinite = Object.entries(grads).filter(([, g]) => g.dataSync().some((x) => !Number.isFinite(x))).map(([n]) => n);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([value, ...Object.values(grads)]);
+    disposeBatch(batch);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(missing).toEqual([]);
+    expect(nonFinite).toEqual([]);
+    expect(Number.isFinite(loss)).toBe(true);
+  });
+
+  it('runs each ablation (no alignment, plain softmax routing, mean fusion)', () => {
+    for (const ablation of [{ alignment: 'none' }, { emotionAttention: 'softmax' }, { fusion: 'mean' }] as const) {
+      const m = new HiMoE(smallConfig({ ablation: { alignment: 'full', emotionAttention: 'differential', fusion: 'expert-bank', ...ablation } }), 1);
+      const out = run(m, [randomWindow(config, 9, { absent: ['EEG'] })]);
+      m.dispose();
+      expect(out.shapes[0]).toEqual([1, 16, 2]);
+      expect(out.tokens.every(Number.isFinite)).toBe(true);
+      expect(out.modalityWeights[0]).toBe(0);
+    }
+  });
+
+  it('names the modality and the expected channels when a window does not fit the model', () => {
+    const w = randomWindow(smallConfig({ modalities: [{ modality: 'EEG', rateHz: 32, channelLabels: ['Fz', 'Cz'] }, { modality: 'ECG', rateHz: 32, channelLabels: ['ECG-II'] }] }), 1);
+    let error: unknown;
+    try {
+      batchWindows([w], config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).code).toBe('channel-mismatch');
+    expect((error as ModelError).message).toMatch(/EEG has 2 channels, the model expects 3 \(Fz, Cz, Pz\)/);
+  });
+
+  it('gives the same initial weights for the same seed and different ones for another', () => {
+    const a = new HiMoE(config, 5);
+    const b = new HiMoE(config, 5);
+    const c = new HiMoE(config, 6);
+    const w = (m: HiMoE) => Array.from(m.params.get('head/kernel').dataSync());
+    expect(w(b)).toEqual(w(a));
+    expect(w(c)).not.toEqual(w(a));
+    [a, b, c].forEach((m) => m.dispose());
+  });
+});
