@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { createSourceSet, parseSourceSpec, type SourceSet, type SourceSpec } from '../acquisition/source-spec.js';
 import { SessionEngine, type SessionMetadata } from '../engine/session-engine.js';
-import { beginSessionRecording, finishSessionRecording, Library } from '../storage/library/index.js';
+import { openSessionRecording, type NewSessionInit } from '../storage/library/index.js';
 import { CliError } from './errors.js';
 import { ProgressReporter, type ProgressSink } from './progress.js';
 
@@ -97,18 +97,21 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
     source: onlySynthetic ? 'synthetic' : specs.map((s) => s.text).join(' '),
     ...(set.synthetic ? { seed: String(seed) } : {}),
   };
-  const target = opts.workspace === undefined ? null : await openWorkspaceSession(opts.workspace, opts, set, specs, seed, modalities);
+  const target =
+    opts.workspace === undefined
+      ? null
+      : await openSessionRecording(opts.workspace, workspaceSessionInit(opts, set, specs, seed, modalities), (line) => stderr.write(`warning: ${line}\n`));
   const recordPath = target?.xdfPath ?? opts.out!;
-  if (target) metadata.session = target.id;
+  if (target) metadata.session = target.meta.id;
   const progress = new ProgressReporter(stderr, 'recording', durationSec ?? 0, 's');
   const wallStart = performance.now();
   try {
     await engine.start({ recordPath, metadata });
   } catch (err) {
-    await target?.finish(stderr);
+    await target?.finish();
     throw err;
   }
-  await target?.index(stderr);
+  await target?.index();
   const timer = setInterval(() => {
     const wall = (performance.now() - wallStart) / 1000;
     const t = engine.elapsedSec;
@@ -132,7 +135,7 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
     try {
       await engine.release();
     } finally {
-      await target?.finish(stderr);
+      await target?.finish();
     }
   }
   const wallSec = (performance.now() - wallStart) / 1000;
@@ -145,7 +148,7 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   if (problems.length > 0) for (const p of problems) stderr.write(`warning: ${p}\n`);
   return {
     path: recordPath,
-    ...(target ? { sessionId: target.id } : {}),
+    ...(target ? { sessionId: target.meta.id } : {}),
     durationSec: durationSec ?? elapsed,
     wallSec,
     xRealTime: (durationSec ?? elapsed) / wallSec,
@@ -161,65 +164,16 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   };
 }
 
-interface WorkspaceTarget {
-  id: string;
-  xdfPath: string;
-  /** Index the session now (status 'recording' while the lock is held). */
-  index(stderr: ProgressSink): Promise<void>;
-  /** Release the recording lock, index the finished session and close the library. */
-  finish(stderr: ProgressSink): Promise<void>;
-}
-
-/** Creates sessions/<id>/ with session.json and the recording lock in the workspace. */
-async function openWorkspaceSession(
-  ws: string,
-  opts: RecordOptions,
-  set: SourceSet,
-  specs: SourceSpec[],
-  seed: number,
-  modalities: CliModality[],
-): Promise<WorkspaceTarget> {
+/** What session.json says about this recording's sources and streams. */
+function workspaceSessionInit(opts: RecordOptions, set: SourceSet, specs: SourceSpec[], seed: number, modalities: CliModality[]): NewSessionInit {
   const onlySynthetic = specs.every((s) => s.kind === 'synthetic');
-  const library = Library.open(ws, { create: true });
-  let created;
-  try {
-    created = await beginSessionRecording(ws, {
-      subject: opts.subject ?? null,
-      protocol: onlySynthetic ? 'synthetic' : 'devices',
-      source: onlySynthetic ? { kind: 'synthetic', seed, modalities } : { kind: 'device', sources: specs.map((s) => s.text), seed },
-      streams: set.sources.flatMap((src) =>
-        src.streams.map((info) => ({ id: info.id, name: info.name, type: String(info.type), channelCount: info.channels.length, nominalRateHz: info.nominalRateHz })),
-      ),
-      notes: opts.notes,
-    });
-  } catch (err) {
-    library.close();
-    throw err;
-  }
-  const id = created.meta.id;
-  // Indexing never stops or fails a recording: the folder is the truth and a rebuild recovers the row.
-  const index = async (stderr: ProgressSink): Promise<void> => {
-    try {
-      const r = await library.indexSession(id);
-      for (const w of r.warnings) stderr.write(`warning: ${w}\n`);
-    } catch (err) {
-      stderr.write(`warning: session ${id} is recorded but not indexed (${(err as Error).message}); \`himoe library rebuild --workspace ${ws}\` indexes it\n`);
-    }
-  };
-  let finished = false;
   return {
-    id,
-    xdfPath: created.xdfPath,
-    index,
-    async finish(stderr) {
-      if (finished) return;
-      finished = true;
-      try {
-        await finishSessionRecording(ws, id);
-        await index(stderr);
-      } finally {
-        library.close();
-      }
-    },
+    subject: opts.subject ?? null,
+    protocol: onlySynthetic ? 'synthetic' : 'devices',
+    source: onlySynthetic ? { kind: 'synthetic', seed, modalities } : { kind: 'device', sources: specs.map((s) => s.text), seed },
+    streams: set.sources.flatMap((src) =>
+      src.streams.map((info) => ({ id: info.id, name: info.name, type: String(info.type), channelCount: info.channels.length, nominalRateHz: info.nominalRateHz })),
+    ),
+    notes: opts.notes,
   };
 }

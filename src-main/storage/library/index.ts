@@ -16,6 +16,14 @@ export {
   type SubjectSummary,
 } from './library.js';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration, type MigrateResult } from './migrations.js';
-export { beginSessionRecording, finishSessionRecording, newSessionId, type NewSession, type NewSessionInit } from './session-folder.js';
+export {
+  beginSessionRecording,
+  finishSessionRecording,
+  newSessionId,
+  openSessionRecording,
+  type NewSession,
+  type NewSessionInit,
+  type SessionRecording,
+} from './session-folder.js';
 export { acquireRecordingLock, isRecordingLive, releaseRecordingLock, RECORDING_LOCK_FILE } from './recording-lock.js';
 export type { AnnotationSetRow, MarkerRow, SessionStatus, StreamRow } from './session-scan.js';

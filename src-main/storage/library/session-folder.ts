@@ -16,7 +16,7 @@ import {
   type SessionStreamMeta,
 } from '../workspace.js';
 import { LibraryError } from './library-error.js';
-import { compactStamp } from './library.js';
+import { compactStamp, Library } from './library.js';
 import { acquireRecordingLock, releaseRecordingLock } from './recording-lock.js';
 
 export interface NewSessionInit {
@@ -79,4 +79,51 @@ export async function beginSessionRecording(ws: string, init: NewSessionInit): P
 /** Releases the recording lock once the recorder has closed the XDF (footers written). */
 export async function finishSessionRecording(ws: string, id: string): Promise<void> {
   await releaseRecordingLock(sessionDir(ws, id));
+}
+
+/** A session being recorded into a workspace, with its indexing at both ends. */
+export interface SessionRecording extends NewSession {
+  /** Indexes the session (status 'recording' while the lock is held). Never throws: a failure
+   *  or an index warning goes to the log, since indexing must never stop a recording. */
+  index(): Promise<void>;
+  /** Releases the recording lock (call after the XDF is closed) and indexes the finished
+   *  session. Idempotent; never throws. */
+  finish(): Promise<void>;
+}
+
+/**
+ * `beginSessionRecording` plus the library bookkeeping every recorder needs (CLI, server, app):
+ * index now as 'recording', and at the end as 'complete' (or 'truncated'). `log` receives one
+ * line per warning; a failed index names the session and the rebuild that recovers it.
+ */
+export async function openSessionRecording(ws: string, init: NewSessionInit, log: (line: string) => void): Promise<SessionRecording> {
+  const session = await beginSessionRecording(ws, init);
+  const id = session.meta.id;
+  const index = async (): Promise<void> => {
+    try {
+      const lib = Library.open(ws);
+      try {
+        for (const w of (await lib.indexSession(id)).warnings) log(w);
+      } finally {
+        lib.close();
+      }
+    } catch (err) {
+      log(`session ${id} is recorded but not indexed (${(err as Error).message}); \`himoe library rebuild --workspace ${ws}\` indexes it`);
+    }
+  };
+  let finished = false;
+  return {
+    ...session,
+    index,
+    async finish() {
+      if (finished) return;
+      finished = true;
+      try {
+        await finishSessionRecording(ws, id);
+      } catch (err) {
+        log(`session ${id}: could not remove the recording lock (${(err as Error).message})`);
+      }
+      await index();
+    },
+  };
 }

@@ -3,7 +3,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Library, LibraryError, RECORDING_LOCK_FILE, acquireRecordingLock, releaseRecordingLock, type SessionDetail } from '../../../../src-main/storage/library/index.js';
+import {
+  Library,
+  LibraryError,
+  RECORDING_LOCK_FILE,
+  acquireRecordingLock,
+  openSessionRecording,
+  releaseRecordingLock,
+  type SessionDetail,
+} from '../../../../src-main/storage/library/index.js';
+import { XdfWriter } from '../../../../src-main/storage/xdf/index.js';
+import { EEG } from './session-fixture.js';
 import { openDatabase } from '../../../../src-main/storage/library/sqlite.js';
 import { sessionDir, WorkspaceError } from '../../../../src-main/storage/workspace.js';
 import { writeSession, xdfPathOf } from './session-fixture.js';
@@ -414,5 +424,53 @@ describe('concurrent readers (WAL)', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('openSessionRecording', () => {
+  it('creates the session folder and indexes it as recording, then as complete after finish', async () => {
+    const log: string[] = [];
+    const rec = await openSessionRecording(
+      ws,
+      { subject: 'P044', protocol: 'rest', source: { kind: 'device', device: 'test-amp' }, streams: [], createdAt: new Date('2026-11-24T05:00:00Z') },
+      (l) => log.push(l),
+    );
+    const w = await XdfWriter.create(rec.xdfPath);
+    w.addStream(EEG);
+    await w.flush();
+    await rec.index();
+    const lib = Library.open(ws, { create: false });
+    const during = lib.getSession(rec.meta.id)!;
+    await w.close();
+    await rec.finish();
+    await rec.finish(); // idempotent
+    const after = lib.getSession(rec.meta.id)!;
+    lib.close();
+
+    expect(rec.meta.id).toMatch(/^20261124T050000Z-P044-[0-9a-f]{6}$/);
+    expect(rec.xdfPath).toBe(join(sessionDir(ws, rec.meta.id), 'recording.xdf'));
+    expect(during).toMatchObject({ status: 'recording', subject: 'P044', sourceKind: 'device', streamCount: 1 });
+    expect(after.status).toBe('complete');
+    expect(existsSync(join(sessionDir(ws, rec.meta.id), RECORDING_LOCK_FILE))).toBe(false);
+    expect(log).toEqual([]);
+  });
+
+  it('never throws when the index cannot be written: it logs the session and the rebuild that recovers it', async () => {
+    const log: string[] = [];
+    const rec = await openSessionRecording(ws, { protocol: 'rest', source: { kind: 'device' }, streams: [] }, (l) => log.push(l));
+    writeFileSync(join(ws, 'library.sqlite'), Buffer.alloc(4096, 0x33));
+
+    await rec.finish();
+
+    expect(log).toHaveLength(1);
+    expect(log[0]).toContain(`session ${rec.meta.id} is recorded but not indexed`);
+    expect(log[0]).toContain(`himoe library rebuild --workspace ${ws}`);
+  });
+
+  it('refuses a subject that is not a pseudonym before creating anything', async () => {
+    await expect(openSessionRecording(ws, { subject: 'Jane Doe', protocol: '', source: { kind: 'device' }, streams: [] }, () => {})).rejects.toMatchObject({
+      code: 'BAD_SUBJECT',
+    });
+    expect(existsSync(join(ws, 'sessions')) ? readdirSync(join(ws, 'sessions')) : []).toEqual([]);
   });
 });
