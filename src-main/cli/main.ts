@@ -12,6 +12,7 @@ import { registerAnnotationCommands } from './commands-annotation.js';
 import { registerImportCommands } from './commands-import.js';
 import { registerExportCommands } from './commands-export.js';
 import { registerServeCommands } from './commands-serve.js';
+import { registerDevicesCommands } from './commands-devices.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -91,6 +92,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerImportCommands(program, io);
   registerExportCommands(program, io);
   registerServeCommands(program, io);
+  registerDevicesCommands(program, io);
   return program;
 }
 

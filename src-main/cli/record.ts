@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { createSourceSet, parseSourceSpec, type SourceSet, type SourceSpec } from '../acquisition/source-spec.js';
 import { SessionEngine, type SessionMetadata } from '../engine/session-engine.js';
+import { getDeviceProfile } from '../storage/device-profiles.js';
 import { openSessionRecording, type NewSessionInit } from '../storage/library/index.js';
 import { CliError } from './errors.js';
 import { ProgressReporter, type ProgressSink } from './progress.js';
@@ -68,6 +69,21 @@ export function parseSourceFlags(source: string | string[] | undefined, modaliti
   return specs.map((s) => (s.kind === 'synthetic' && s.modalities === null ? { ...s, modalities } : s));
 }
 
+/** Replaces `@NAME` sources by the workspace's device profile NAME (`himoe devices add`). */
+export async function expandProfiles(source: string | string[] | undefined, workspace: string | undefined): Promise<string[]> {
+  const texts = source === undefined ? [] : Array.isArray(source) ? source : [source];
+  const out: string[] = [];
+  for (const t of texts) {
+    if (!t.startsWith('@')) {
+      out.push(t);
+      continue;
+    }
+    if (workspace === undefined) throw new CliError('BAD_FLAG', `--source ${t}: device profiles live in a workspace; add --workspace DIR`);
+    out.push((await getDeviceProfile(workspace, t.slice(1))).source);
+  }
+  return out;
+}
+
 export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signal?: AbortSignal): Promise<RecordResult> {
   if ((opts.out === undefined) === (opts.workspace === undefined)) {
     throw new CliError('BAD_FLAG', 'give exactly one of --out FILE.xdf (a single file) or --workspace DIR (a session in a workspace)');
@@ -75,7 +91,7 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   const modalities = parseModalities(opts.modalities);
   const seed = parseNumberFlag('--seed', opts.seed, { min: 0, integer: true });
   const durationSec = opts.duration === undefined ? undefined : parseNumberFlag('--duration', opts.duration, { min: 0.1 });
-  const specs = parseSourceFlags(opts.source, modalities);
+  const specs = parseSourceFlags(await expandProfiles(opts.source, opts.workspace), modalities);
   const onlyPlayback = specs.length === 1 && specs[0].kind === 'playback';
   if (durationSec === undefined && !opts.realtime && !onlyPlayback) {
     throw new CliError('BAD_FLAG', '--duration SEC is required unless --realtime is given (a fast run needs an end)');
