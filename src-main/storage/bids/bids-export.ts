@@ -168,11 +168,15 @@ export function exportBids(sessionData: ExportSession, root: string, opts: BidsE
   );
 
   // Physio: each other numeric stream on its own grid from its first sample.
+  // recording-<type> ("ecg", "eda"), or <type><name> when a type occurs more than once.
+  const physio = sessionData.signals.filter((s) => !(datatype === 'eeg' && s.info.type === 'EEG'));
+  const typeCount = new Map<string, number>();
+  for (const s of physio) typeCount.set(s.info.type, (typeCount.get(s.info.type) ?? 0) + 1);
   const usedRecordings = new Set<string>();
-  for (const s of sessionData.signals) {
-    if (datatype === 'eeg' && s.info.type === 'EEG') continue;
-    let rec = bidsLabel(`${s.info.type}${s.info.name}`.toLowerCase()) || 'stream';
-    for (let k = 2; usedRecordings.has(rec); k++) rec = `${rec}${k}`;
+  for (const s of physio) {
+    const base = bidsLabel((typeCount.get(s.info.type)! > 1 ? `${s.info.type}${s.info.name}` : s.info.type).toLowerCase()) || 'stream';
+    let rec = base;
+    for (let k = 2; usedRecordings.has(rec); k++) rec = `${base}${k}`;
     usedRecordings.add(rec);
     const { tsvGz, json } = physioFiles(s, zeroSec);
     write(join(dirRel, `${stem}_recording-${rec}_physio.tsv.gz`), tsvGz);

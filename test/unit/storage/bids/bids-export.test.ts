@@ -33,7 +33,7 @@ describe('BIDS export', () => {
         'dataset_description.json',
         'participants.json',
         'participants.tsv',
-        ...['_channels.tsv', '_eeg.edf', '_eeg.json', '_events.json', '_events.tsv', '_recording-ecgtestecg_physio.json', '_recording-ecgtestecg_physio.tsv.gz', '_recording-edatesteda_physio.json', '_recording-edatesteda_physio.tsv.gz'].map(
+        ...['_channels.tsv', '_eeg.edf', '_eeg.json', '_events.json', '_events.tsv', '_recording-ecg_physio.json', '_recording-ecg_physio.tsv.gz', '_recording-eda_physio.json', '_recording-eda_physio.tsv.gz'].map(
           (s) => join('sub-P007', 'ses-01', 'eeg', `sub-P007_ses-01_task-emotion${s}`),
         ),
       ].sort(),
@@ -51,10 +51,10 @@ describe('BIDS export', () => {
     expect(events[0]).toEqual(['onset', 'duration', 'trial_type', 'value']);
     expect(events.slice(1).map((e) => [Number(e[0]), e[3]])).toEqual(MARKERS.map(([t, m]) => [t, m]));
 
-    const eda = JSON.parse(readFileSync(`${stem}_recording-edatesteda_physio.json`, 'utf8'));
+    const eda = JSON.parse(readFileSync(`${stem}_recording-eda_physio.json`, 'utf8'));
     expect(eda).toMatchObject({ SamplingFrequency: 4, Columns: ['eda'], eda: { Units: 'uS' } });
     expect(eda.StartTime).toBeCloseTo(0.1, 6);
-    const rows = gunzipSync(readFileSync(`${stem}_recording-edatesteda_physio.tsv.gz`)).toString('utf8').trim().split('\n');
+    const rows = gunzipSync(readFileSync(`${stem}_recording-eda_physio.tsv.gz`)).toString('utf8').trim().split('\n');
     expect(rows.length).toBe(24); // 0.1 s .. 5.85 s at 4 Hz
     expect(Number(rows[10])).toBeCloseTo(truth('eda', 0, 0.1 + 10 / 4), 2);
     expect(readFileSync(join(root, 'participants.tsv'), 'utf8')).toBe('participant_id\nsub-P007\n');
@@ -70,6 +70,29 @@ describe('BIDS export', () => {
     expect(() => exportBids(session, root, { session: '01', overwrite: true })).not.toThrow();
   });
 
+  it('puts a session without EEG under beh/ and names physio recordings by type, adding the stream name when a type repeats', () => {
+    const stream = (name: string, type: string, startSec: number) => ({
+      info: { id: name, name, type, channels: [{ label: 'x', unit: 'millivolts' }], channelFormat: 'float32' as const, nominalRateHz: 10, sourceId: name },
+      rateHz: 10,
+      timesSec: Float64Array.from({ length: 20 }, (_, i) => startSec + i / 10),
+      values: Float32Array.from({ length: 20 }, (_, i) => i),
+      channelCount: 1,
+    });
+    const noEeg: ExportSession = {
+      ...session,
+      signals: [stream('Chest', 'ECG', 0), stream('Wrist', 'ECG', 0.5), stream('Belt', 'RESP', 1)],
+      events: [{ onsetSec: 1, text: 'go', streamName: 'Markers', streamType: 'MARKER' }],
+    };
+    const root = join(dir, 'beh');
+    const r = exportBids(noEeg, root, { session: '01', task: 'rest' });
+    expect(checkBidsDataset(root)).toEqual([]);
+    const names = r.files.filter((f) => f.includes('physio.tsv.gz')).map((f) => f.split('_recording-')[1]);
+    expect(names).toEqual(['ecgchest_physio.tsv.gz', 'ecgwrist_physio.tsv.gz', 'resp_physio.tsv.gz']);
+    expect(r.files.every((f) => !f.includes('sub-') || f.includes(join('ses-01', 'beh')))).toBe(true);
+    const wrist = JSON.parse(readFileSync(join(root, 'sub-P007', 'ses-01', 'beh', 'sub-P007_ses-01_task-rest_recording-ecgwrist_physio.json'), 'utf8'));
+    expect(wrist.StartTime).toBe(0.5);
+  });
+
   it('rejects labels without letters or digits', () => {
     expect(() => exportBids(session, join(dir, 'bad'), { subject: '--' })).toThrow(/subject label "--"/);
   });
@@ -80,16 +103,16 @@ describe('BIDS export', () => {
     const eegDir = join(root, 'sub-P007', 'ses-01', 'eeg');
     writeFileSync(join(eegDir, 'sub-P007_ses-01_task-x_eeg.json'), JSON.stringify({ TaskName: 'x' }));
     writeFileSync(join(eegDir, 'sub-P007_task-x_ses-01_events.tsv'), 'onset\tduration\n1\t0\n');
-    writeFileSync(join(eegDir, 'sub-P007_ses-01_task-x_recording-ecgtestecg_physio.tsv.gz'), new Uint8Array([1, 2, 3]));
-    writeFileSync(join(eegDir, 'sub-P007_ses-01_task-x_recording-edatesteda_physio.tsv.gz'), gzipSync('eda\n1.5\t2\n'));
+    writeFileSync(join(eegDir, 'sub-P007_ses-01_task-x_recording-ecg_physio.tsv.gz'), new Uint8Array([1, 2, 3]));
+    writeFileSync(join(eegDir, 'sub-P007_ses-01_task-x_recording-eda_physio.tsv.gz'), gzipSync('eda\n1.5\t2\n'));
     writeFileSync(join(root, 'participants.tsv'), 'id\nsub-P007\n');
     const problems = checkBidsDataset(root).join('\n');
     expect(problems).toMatch(/SamplingFrequency \(REQUIRED\)/);
     expect(problems).toMatch(/EEGReference \(REQUIRED\)/);
     expect(problems).toMatch(/sub-P007_task-x_ses-01_events.tsv: name does not follow/);
     expect(problems).toMatch(/not gzip/);
-    expect(problems).toMatch(/edatesteda_physio.tsv.gz: row 0 is not numeric \(a header line\?\)/);
-    expect(problems).toMatch(/edatesteda_physio.tsv.gz: row 1 has 2 columns, Columns lists 1/);
+    expect(problems).toMatch(/eda_physio.tsv.gz: row 0 is not numeric \(a header line\?\)/);
+    expect(problems).toMatch(/eda_physio.tsv.gz: row 1 has 2 columns, Columns lists 1/);
     expect(problems).toMatch(/first column must be participant_id/);
     expect(existsSync(join(root, 'dataset_description.json'))).toBe(true);
   });
