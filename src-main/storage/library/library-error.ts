@@ -6,6 +6,7 @@ import { HimoeError } from '../../core/errors.js';
 export type LibraryErrorCode =
   | 'NO_WORKSPACE'
   | 'CORRUPT_INDEX'
+  | 'BUSY'
   | 'NEWER_SCHEMA'
   | 'MIGRATION_FAILED'
   | 'NO_SESSION'

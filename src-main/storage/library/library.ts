@@ -12,7 +12,7 @@ import { EVALUATIONS_DIR, LIBRARY_FILE, listSessionIds, MODELS_DIR, sessionDir, 
 import { LibraryError } from './library-error.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { scanSession, type AnnotationSetRow, type MarkerRow, type ScannedSession, type SessionStatus, type StreamRow } from './session-scan.js';
-import { isCorruptionError, openDatabase, type Database, type Statement } from './sqlite.js';
+import { BUSY_TIMEOUT_MS, isCorruptionError, openDatabase, type Database, type Statement } from './sqlite.js';
 
 export interface SessionSummary {
   id: string;
@@ -471,6 +471,15 @@ function parseRunFile(value: unknown, kind: RunKind, folder: string, file: strin
 }
 
 function toLibraryError(err: unknown, path: string, workspaceDir: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
+    return new LibraryError(
+      'BUSY',
+      `${path}: another process has held the library's write lock for more than ${BUSY_TIMEOUT_MS / 1000} s (a rebuild or an import?); try again when it is done`,
+      { path },
+      { cause: err },
+    );
+  }
   if (isCorruptionError(err) || (err instanceof LibraryError && err.code === 'MIGRATION_FAILED' && isCorruptionError(err.cause))) {
     return new LibraryError(
       'CORRUPT_INDEX',

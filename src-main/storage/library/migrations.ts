@@ -122,10 +122,10 @@ export interface MigrateResult {
 /**
  * Applies the missing migrations up to `toVersion` (default: the latest), each in its own
  * IMMEDIATE transaction that re-checks the version first, so two processes opening the same new
- * workspace do not both apply a step. A database newer than this build is refused, untouched.
+ * workspace do not both apply a step. A current database is only read (no write lock, so opening
+ * never waits for another connection's write). A database newer than this build is refused, untouched.
  */
 export function migrate(db: Database, { toVersion = LATEST_SCHEMA_VERSION, file = db.name }: { toVersion?: number; file?: string } = {}): MigrateResult {
-  db.exec(CREATE_MIGRATIONS_TABLE);
   const fromVersion = schemaVersion(db);
   if (fromVersion > LATEST_SCHEMA_VERSION) {
     throw new LibraryError(
@@ -135,13 +135,14 @@ export function migrate(db: Database, { toVersion = LATEST_SCHEMA_VERSION, file 
     );
   }
   const applied: number[] = [];
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of MIGRATIONS) {
     if (m.version > toVersion) break;
+    if (m.version <= fromVersion) continue;
     const step = db.transaction(() => {
+      db.exec(CREATE_MIGRATIONS_TABLE);
       if (schemaVersion(db) >= m.version) return false;
       db.exec(m.sql);
-      record.run([m.version, m.name, new Date().toISOString()]);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run([m.version, m.name, new Date().toISOString()]);
       return true;
     });
     try {
@@ -151,5 +152,5 @@ export function migrate(db: Database, { toVersion = LATEST_SCHEMA_VERSION, file 
       throw new LibraryError('MIGRATION_FAILED', `${file}: migration ${m.version} (${m.name}) failed and was rolled back: ${(err as Error).message}`, { file, version: m.version }, { cause: err });
     }
   }
-  return { fromVersion, toVersion: schemaVersion(db), applied };
+  return { fromVersion, toVersion: applied.length > 0 ? schemaVersion(db) : fromVersion, applied };
 }

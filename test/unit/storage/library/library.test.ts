@@ -413,6 +413,49 @@ describe('concurrent readers (WAL)', () => {
     }
   });
 
+  it('opens a new reader at once while another connection holds the write lock', async () => {
+    await writeSession(ws, 's1');
+    const first = Library.open(ws);
+    await first.indexSession('s1');
+    first.close();
+    const writer = openDatabase(join(ws, 'library.sqlite'));
+    try {
+      writer.exec('BEGIN IMMEDIATE');
+      writer.prepare("UPDATE sessions SET notes = 'changing' WHERE id = 's1'").run();
+
+      const t0 = performance.now();
+      const reader = Library.open(ws, { create: false });
+      const notes = reader.getSession('s1')!.notes;
+      reader.close();
+      const openMs = performance.now() - t0;
+
+      expect(notes).toBe('fixture');
+      expect(openMs).toBeLessThan(1000);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+  });
+
+  it('reports a write lock held past the busy timeout as BUSY, not as a raw SQLite error', async () => {
+    await writeSession(ws, 's1');
+    Library.open(ws).close();
+    const writer = openDatabase(join(ws, 'library.sqlite'));
+    writer.pragma('busy_timeout = 0');
+    const lib = Library.open(ws);
+    try {
+      writer.exec('BEGIN IMMEDIATE');
+      const err = await lib.indexSession('s1').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LibraryError);
+      expect((err as LibraryError).code).toBe('BUSY');
+      expect((err as Error).message).toMatch(/write lock for more than 5 s/);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+      lib.close();
+    }
+  }, 20_000);
+
   it('enforces foreign keys: a stream row needs its session', () => {
     const lib = Library.open(ws);
     lib.close();
