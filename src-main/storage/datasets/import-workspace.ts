@@ -171,8 +171,10 @@ class SubjectSession {
     return { id, subject: id, dir: sessionDir(this.ws, id), trials: this.trials, durationSec: Math.max(0, this.cursorSec - TRIAL_GAP_SEC), streams: meta.streams };
   }
 
+  /** Closes and removes the half-written session, so no incomplete import is left to index. */
   async abort(): Promise<void> {
     await this.writer.close().catch(() => {});
+    await rm(sessionDir(this.ws, this.subject.id), { recursive: true, force: true }).catch(() => {});
   }
 }
 
@@ -191,6 +193,13 @@ export async function importDatasetToWorkspace(dataset: EmotionDataset, ws: stri
         current = await SubjectSession.open(ws, dataset.name, trial.subject, opts.overwrite ?? false);
       }
       await current.addTrial(trial);
+      if (trial.trialIndex + 1 === trial.trialCount) {
+        // The subject is complete: close its session now, so a later failure cannot take it with it.
+        const s = await current.finish();
+        current = null;
+        done.push(s);
+        opts.onSession?.(s);
+      }
     }
     if (current) {
       const s = await current.finish();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src-main/cli/main.js';
@@ -129,6 +129,37 @@ describe('himoe import dreamer', () => {
     expect(texts[1]).toMatch(/^trial_start trial=1 valence=[1-5] arousal=[1-5] dominance=[1-5] scale=1-5$/);
     const meta = await readSessionMeta(ws, 'dreamer-s01');
     expect(meta.source).toMatchObject({ kind: 'import', dataset: 'DREAMER' });
+  });
+});
+
+describe('himoe import on a damaged file', () => {
+  it('exits 1 on a truncated file before writing anything', async () => {
+    const ws = join(tmp.dir, 'ws-cut');
+    const cut = join(tmp.dir, 'DREAMER-cut.mat');
+    const bytes = readFileSync(dreamerFile);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
+
+    const r = await himoe('import', 'dreamer', cut, '--workspace', ws);
+
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/himoe: error \[MAT_TRUNCATED\].*truncated or corrupt/);
+    expect(await listSessionIds(ws)).toEqual([]);
+  });
+
+  it('keeps the subjects completed before a corrupt stretch and removes the half-written one', async () => {
+    const ws = join(tmp.dir, 'ws-corrupt');
+    const bad = join(tmp.dir, 'DREAMER-corrupt.mat');
+    const bytes = Buffer.from(readFileSync(dreamerFile));
+    // Subject 2 lies in the second half of the compressed stream.
+    bytes.fill(0xa5, Math.floor(bytes.length * 0.8), Math.floor(bytes.length * 0.8) + 64);
+    writeFileSync(bad, bytes);
+
+    const r = await himoe('import', 'dreamer', bad, '--workspace', ws);
+
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/himoe: error \[MAT_(MALFORMED|BAD_DIMS|TRUNCATED)\]: .*DREAMER-corrupt\.mat/);
+    expect(await listSessionIds(ws)).toEqual(['dreamer-s01']);
+    expect((await readSessionMeta(ws, 'dreamer-s01')).streams.length).toBe(3);
   });
 });
 

@@ -92,6 +92,8 @@ const CLASS_DTYPE: Partial<Record<MatNumericClass, NdDtype>> = {
   double: 'float64', single: 'float32', int8: 'int8', uint8: 'uint8', int16: 'int16', uint16: 'uint16', int32: 'int32', uint32: 'uint32',
 };
 
+/** Deeper than any dataset needs (DREAMER: 6); bounds the recursion of readMatrix. */
+const MAX_NESTING = 64;
 const FLAG_COMPLEX = 0x0800;
 const FLAG_LOGICAL = 0x0200;
 
@@ -143,7 +145,7 @@ async function readMatStream(s: ByteStream, fileBytes: number, opts: MatReadOpti
     const tagAt = s.pos;
     // Trailing padding shorter than a tag ends the file.
     if (fileBytes - tagAt < 8) break;
-    const tag = await p.readTag(s, fileBytes - tagAt);
+    const tag = await p.readTag(s, fileBytes - tagAt, true);
     if (tag.type === MI.COMPRESSED) {
       const compressed = await s.read(tag.nbytes);
       const inflater = createInflate();
@@ -193,8 +195,9 @@ class MatParser {
     this.maxArray = opts.maxArrayBytes ?? 2 ** 30;
   }
 
-  /** Reads an element tag; `room` is how many bytes the enclosing element has left. */
-  async readTag(s: ByteStream, room: number): Promise<Tag> {
+  /** Reads an element tag; `room` is how many bytes the enclosing element (or, at the top
+   *  level, the file) has left. */
+  async readTag(s: ByteStream, room: number, topLevel = false): Promise<Tag> {
     const at = s.pos;
     if (room < 8) throw this.malformed(s, `an element tag needs 8 bytes; the enclosing element has ${room} left`);
     const b = await s.read(8);
@@ -208,9 +211,11 @@ class MatParser {
     }
     const nbytes = dv.getUint32(4, this.le);
     if (nbytes > room - 8) {
-      throw new DatasetError('MAT_BAD_DIMS', `${s.label}: element at byte ${at} declares ${nbytes} bytes but only ${room - 8} remain in what encloses it`, {
-        byteOffset: at,
-      });
+      throw new DatasetError(
+        topLevel ? 'MAT_TRUNCATED' : 'MAT_BAD_DIMS',
+        `${s.label}: element at byte ${at} declares ${nbytes} bytes but only ${room - 8} remain in ${topLevel ? 'the file (truncated or corrupt)' : 'what encloses it'}`,
+        { byteOffset: at },
+      );
     }
     return { type: w0, nbytes, small: null, at };
   }
@@ -239,6 +244,9 @@ class MatParser {
   ): Promise<{ name: string; value: MatValue } | null> {
     const start = s.pos;
     const end = start + nbytes;
+    if (path.length > MAX_NESTING) {
+      throw new DatasetError('MAT_MALFORMED', `${s.label}: cells/structs nested deeper than ${MAX_NESTING} levels at byte ${start}`, { byteOffset: start });
+    }
     if (nbytes === 0) {
       // MATLAB writes an empty matrix (e.g. an empty cell) as a miMATRIX without content.
       return { name: '', value: { kind: 'numeric', class: 'double', dims: [0, 0], real: new Float64Array(0), logical: false } };

@@ -69,6 +69,9 @@ class PendingArray {
   array: NdArray | null = null;
 }
 
+/** Deeper nesting than any numpy data file needs; bounds the recursion of finish(). */
+const MAX_NESTING = 256;
+
 const MARK = Symbol('mark');
 type StackItem = PyValue | GlobalRef | DtypeObj | PendingArray | typeof MARK;
 
@@ -442,6 +445,7 @@ class PickleParser {
   /** The STOP value with every array resolved; internal objects left in it are an error. */
   private finish(v: StackItem): PyValue {
     const seen = new Set<object>();
+    let depth = 0;
     const resolve = (x: StackItem): PyValue => {
       if (x instanceof PendingArray) {
         if (!x.array) this.fail('PICKLE_MALFORMED', 'a numpy array never got its BUILD state');
@@ -452,9 +456,11 @@ class PickleParser {
       }
       if (x === null || typeof x !== 'object' || x instanceof PyBytes || seen.has(x)) return x;
       seen.add(x);
+      if (++depth > MAX_NESTING) this.fail('PICKLE_MALFORMED', `containers nested deeper than ${MAX_NESTING} levels`);
       if (Array.isArray(x)) for (let i = 0; i < x.length; i++) x[i] = resolve(x[i]!);
       else if (x instanceof PyTuple) for (let i = 0; i < x.items.length; i++) x.items[i] = resolve(x.items[i]!);
       else if (x instanceof PyDict) for (const [k, val] of x.map) x.map.set(k, resolve(val));
+      depth--;
       return x;
     };
     return resolve(v);

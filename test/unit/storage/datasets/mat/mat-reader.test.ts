@@ -171,14 +171,19 @@ describe('readMatFile on broken or hostile files', () => {
     expect(err.message).toMatch(/need at least 80000000000 bytes of cell elements/);
   });
 
-  it('rejects an element that declares more bytes than the file has', async () => {
-    const bytes = tinyMat([2, 2], 4);
-    bytes.writeUInt32LE(0x7fffffff, 128 + 4);
+  it('rejects a variable that declares more bytes than the file has as truncated, and an inner element as bad dims', async () => {
+    const outer = tinyMat([2, 2], 4);
+    outer.writeUInt32LE(0x7fffffff, 128 + 4);
+    const inner = tinyMat([2, 2], 4);
+    inner.writeUInt32LE(0x7fffffff, inner.length - 32 - 4); // the data element's length
 
-    const err = await errorOf(readMatBytes(bytes));
+    const e1 = await errorOf(readMatBytes(outer));
+    const e2 = await errorOf(readMatBytes(inner));
 
-    expect(err.code).toBe('MAT_BAD_DIMS');
-    expect(err.byteOffset).toBe(128);
+    expect(e1.code).toBe('MAT_TRUNCATED');
+    expect(e1.byteOffset).toBe(128);
+    expect(e2.code).toBe('MAT_BAD_DIMS');
+    expect(e2.message).toMatch(/declares 2147483647 bytes but only 32 remain in what encloses it/);
   });
 
   it('reports a truncated compressed variable and a corrupt zlib stream clearly', async () => {
@@ -212,6 +217,30 @@ describe('readMatFile on broken or hostile files', () => {
     // Refused on the declared size, before the 64 MiB are inflated and kept.
     expect(['TOO_LARGE', 'MAT_BAD_DIMS']).toContain(err.code);
     expect(err.message).toMatch(/inflated/);
+  });
+
+  it('refuses cells nested deeper than any dataset needs', async () => {
+    // 100 nested 1x1 cells around an empty matrix, each level a miMATRIX inside the previous.
+    let inner = Buffer.alloc(8);
+    inner.writeUInt32LE(14, 0); // empty miMATRIX
+    for (let i = 0; i < 100; i++) {
+      const flags = Buffer.from([6, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+      const dims = Buffer.from([5, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+      const name = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
+      const body = Buffer.concat([flags, dims, i === 99 ? Buffer.from([1, 0, 1, 0, 0x63, 0, 0, 0]) : name, inner]);
+      const tag = Buffer.alloc(8);
+      tag.writeUInt32LE(14, 0);
+      tag.writeUInt32LE(body.length, 4);
+      inner = Buffer.concat([tag, body]);
+    }
+    const head = Buffer.alloc(128, 0x20);
+    head.write('MATLAB 5.0 MAT-file', 0, 'latin1');
+    head.write('IM', 126, 'latin1');
+
+    const err = await errorOf(readMatBytes(Buffer.concat([head, inner])));
+
+    expect(err.code).toBe('MAT_MALFORMED');
+    expect(err.message).toMatch(/nested deeper than 64/);
   });
 
   it('refuses HDF5-based v7.3 files and non-MAT data by name', async () => {

@@ -131,6 +131,15 @@ describe('readPickle on hostile or broken input', () => {
     }
   });
 
+  it('refuses absurdly deep nesting with a clear error instead of a stack overflow', () => {
+    const deep = Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.alloc(100000, 0x5d), Buffer.alloc(99999, 0x61), Buffer.from('.')]);
+
+    const err = errorOf(() => readPickle(deep));
+
+    expect(err.code).toBe('PICKLE_MALFORMED');
+    expect(err.message).toMatch(/nested deeper than 256/);
+  });
+
   it('refuses protocols above 2', () => {
     const err = errorOf(() => readPickle(Uint8Array.from([0x80, 0x04, 0x95])));
 
