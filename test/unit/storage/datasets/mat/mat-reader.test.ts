@@ -136,6 +136,23 @@ describe('readMatFile on broken or hostile files', () => {
     return Buffer.concat([head, el(14, content)]);
   }
 
+  it('reads char arrays stored as UTF-16 code units (how MATLAB writes them)', async () => {
+    const bytes = tinyMat([1, 3], 3);
+    // Turn "x" into a char array: class 4, data element miUINT16 "Fp1" (6 bytes, padded to 8).
+    const flagsAt = 128 + 8 + 8;
+    bytes.writeUInt32LE(4, flagsAt);
+    const dataTagAt = bytes.length - 24 - 8;
+    bytes.writeUInt32LE(4, dataTagAt);
+    bytes.writeUInt32LE(6, dataTagAt + 4);
+    Buffer.from('Fp1', 'utf16le').copy(bytes, dataTagAt + 8);
+    const fixed = Buffer.concat([bytes.subarray(0, dataTagAt + 16)]);
+    fixed.writeUInt32LE(fixed.length - 128 - 8, 128 + 4);
+
+    const mat = await readMatBytes(fixed);
+
+    expect(matText(mat.variables.get('x'), 'x')).toBe('Fp1');
+  });
+
   it('reads big-endian ("MI") files as well as little-endian ones', async () => {
     const le = await readMatBytes(tinyMat([2, 3], 6, true));
     const be = await readMatBytes(tinyMat([2, 3], 6, false));
