@@ -135,6 +135,45 @@ export class SessionEngine {
     }
   }
 
+  /**
+   * Register a stream computed inside the workstation (signal quality, features, predictions)
+   * and get the function that publishes its samples. Chunks carry session-clock timestamps; they
+   * are recorded (from now if a recording is open, else from the next start) and published to
+   * subscribers like a source's, with a running sample counter. Allowed before or during a session.
+   */
+  addDerivedStream(info: StreamInfo): (values: Float32Array | string[], timestampsSec: Float64Array) => void {
+    if (this.streams.has(info.id)) {
+      throw new EngineError('DUPLICATE_STREAM', `stream id "${info.id}" of derived stream "${info.name}" is already in use`);
+    }
+    const numeric = info.channelFormat !== 'string';
+    const st: StreamState = {
+      info,
+      gaps: new GapDetector(),
+      dejitter: null,
+      buffer: numeric ? new RingBuffer(info.channels.length, Math.max(256, Math.ceil((info.nominalRateHz || 10) * this.bufferSec))) : null,
+      scratch: new Float64Array(0),
+      lastTimeSec: Number.NaN,
+    };
+    this.streams.set(info.id, st);
+    if (this.running && this.recorder) this.recorder.addStream(info, this.clock.nowSec());
+    let nextIndex = 0;
+    return (values, timestampsSec) => {
+      const n = timestampsSec.length;
+      if (n === 0) return;
+      const chunk = { streamId: info.id, values, timestamps: timestampsSec, firstIndex: nextIndex };
+      nextIndex += n;
+      try {
+        this.recorder?.appendChunk(chunk);
+      } catch (err) {
+        this.listeners.emit({ kind: 'recorderError', error: err instanceof Error ? err : new Error(String(err)) });
+      }
+      st.gaps.observe(chunk.firstIndex, n, timestampsSec[0], timestampsSec[n - 1]);
+      st.lastTimeSec = timestampsSec[n - 1];
+      if (st.buffer && values instanceof Float32Array) st.buffer.push(values, timestampsSec, chunk.firstIndex);
+      this.listeners.emit({ kind: 'chunk', chunk: { streamId: info.id, values, timestampsSec, firstIndex: chunk.firstIndex } });
+    };
+  }
+
   get streamInfos(): StreamInfo[] {
     return [...this.streams.values()].map((s) => s.info);
   }
