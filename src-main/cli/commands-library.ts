@@ -15,12 +15,19 @@ export function registerLibraryCommands(program: Command, io: CliIo): void {
     .requiredOption('--workspace <dir>', 'workspace folder')
     .option('--subject <pseudonym>', 'only sessions of this subject')
     .option('--json', 'print JSON', false)
-    .action((opts: { workspace: string; subject?: string; json: boolean }) => {
+    .action(async (opts: { workspace: string; subject?: string; json: boolean }) => {
       if (opts.subject !== undefined && !isValidPseudonym(opts.subject)) {
         throw new CliError('BAD_FLAG', `--subject: "${opts.subject}" is not a pseudonym; expected letters, digits, '_' or '-' (e.g. P012)`);
       }
       const lib = Library.open(opts.workspace, { create: false });
       try {
+        // A recorder that crashed left its row at 'recording'; look again before listing. Listing
+        // does not depend on it: a busy or failing refresh is only a warning.
+        try {
+          for (const r of await lib.refreshStaleRecordings()) for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
+        } catch (err) {
+          io.stderr.write(`warning: could not refresh sessions left 'recording': ${(err as Error).message}\n`);
+        }
         const sessions = lib.listSessions({ subject: opts.subject });
         io.stdout(opts.json ? `${JSON.stringify(sessions)}\n` : formatSessions(opts.workspace, sessions, opts.subject));
       } finally {

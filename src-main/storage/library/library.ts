@@ -11,6 +11,7 @@ import { HimoeError } from '../../core/errors.js';
 import { EVALUATIONS_DIR, LIBRARY_FILE, listSessionIds, MODELS_DIR, sessionDir, WorkspaceError, assertValidId } from '../workspace.js';
 import { LibraryError } from './library-error.js';
 import { migrate, schemaVersion } from './migrations.js';
+import { isRecordingLive } from './recording-lock.js';
 import { scanSession, type AnnotationSetRow, type MarkerRow, type ScannedSession, type SessionStatus, type StreamRow } from './session-scan.js';
 import { BUSY_TIMEOUT_MS, isCorruptionError, openDatabase, type Database, type Statement } from './sqlite.js';
 
@@ -257,6 +258,24 @@ export class Library {
     return { sessions: sessions.length, runs: runs.length, skipped, warnings, movedAside: null };
   }
 
+  /**
+   * Re-indexes the sessions the index shows as 'recording' whose recorder is gone (crash, kill):
+   * the index cannot learn that by itself. Returns what changed. Cheap when nothing is recording.
+   */
+  async refreshStaleRecordings(): Promise<IndexResult[]> {
+    const recording = this.guard(() => this.stmts.recordingIds.all()).map((r) => r.id);
+    const changed: IndexResult[] = [];
+    for (const id of recording) {
+      if (await isRecordingLive(sessionDir(this.workspaceDir, id))) continue;
+      if (!existsSync(sessionDir(this.workspaceDir, id))) {
+        this.guard(() => this.stmts.deleteSession.run([id]));
+        continue;
+      }
+      changed.push(await this.indexSession(id));
+    }
+    return changed;
+  }
+
   listSessions({ subject }: { subject?: string } = {}): SessionSummary[] {
     return this.guard(() => this.stmts.listSessions.all({ subject: subject ?? null }).map(toSummary));
   }
@@ -400,6 +419,7 @@ function prepareStatements(db: Database) {
   const p = <Row = Record<string, unknown>>(sql: string): Statement<Row> => db.prepare<Row>(sql);
   return {
     deleteSession: p('DELETE FROM sessions WHERE id = ?'),
+    recordingIds: p<{ id: string }>("SELECT id FROM sessions WHERE status = 'recording' ORDER BY id"),
     upsertSubject: p(`INSERT INTO subjects (id, first_seen) VALUES (?, ?)
       ON CONFLICT (id) DO UPDATE SET first_seen = MIN(first_seen, excluded.first_seen)`),
     insertSession: p(`INSERT INTO sessions (id, subject_id, path, created_at, duration_sec, protocol, notes, source_kind, status, indexed_at)

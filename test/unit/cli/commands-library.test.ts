@@ -127,8 +127,9 @@ describe('himoe record --workspace', () => {
     child.kill('SIGKILL');
     const signal = await exited;
 
+    const listed = await himoe('sessions', '--workspace', killedWs, '--json');
+    const afterKill = JSON.parse(listed.out) as SessionSummary[];
     const rebuilt = await himoe('library', 'rebuild', '--workspace', killedWs);
-    const afterKill = JSON.parse((await himoe('sessions', '--workspace', killedWs, '--json')).out) as SessionSummary[];
     const repaired = await himoe('repair', join(killedWs, live!.path, 'recording.xdf'));
     await himoe('library', 'rebuild', '--workspace', killedWs);
     const afterRepair = JSON.parse((await himoe('sessions', '--workspace', killedWs, '--json')).out) as SessionSummary[];
@@ -136,6 +137,7 @@ describe('himoe record --workspace', () => {
     expect(live?.subject).toBe('P030');
     expect(signal).toBe('SIGKILL');
     expect(rebuilt.code).toBe(0);
+    expect(listed.err).toMatch(/recording\.xdf: .*no recorder is running; indexed as truncated/);
     expect(rebuilt.err).toMatch(/recording\.xdf: .*no recorder is running; indexed as truncated/);
     expect(afterKill.map((s) => [s.id, s.status])).toEqual([[live!.id, 'truncated']]);
     expect(afterKill[0]!.durationSec).toBeGreaterThan(0.5);

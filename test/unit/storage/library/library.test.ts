@@ -178,6 +178,33 @@ describe('Library.indexSession', () => {
     }
   });
 
+  it('refreshStaleRecordings re-indexes only sessions left recording by a recorder that is gone', async () => {
+    const crashed = await writeSession(ws, 'crashed', { keepOpen: true });
+    const live = await writeSession(ws, 'live', { keepOpen: true });
+    await writeSession(ws, 'done');
+    await acquireRecordingLock(sessionDir(ws, 'crashed'));
+    await acquireRecordingLock(sessionDir(ws, 'live'));
+    const lib = Library.open(ws);
+    try {
+      for (const id of ['crashed', 'live', 'done']) await lib.indexSession(id);
+      const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+      writeFileSync(join(sessionDir(ws, 'crashed'), RECORDING_LOCK_FILE), JSON.stringify({ pid: deadPid, host: hostname(), startedAt: '' }));
+
+      const changed = await lib.refreshStaleRecordings();
+
+      expect(changed.map((r) => [r.id, r.status])).toEqual([['crashed', 'truncated']]);
+      expect(lib.listSessions().map((s) => [s.id, s.status])).toEqual([
+        ['crashed', 'truncated'],
+        ['done', 'complete'],
+        ['live', 'recording'],
+      ]);
+    } finally {
+      lib.close();
+      await crashed!.close();
+      await live!.close();
+    }
+  });
+
   it('indexes a session folder without recording.xdf as truncated with a warning, instead of failing', async () => {
     await writeSession(ws, 'noxdf');
     unlinkSync(xdfPathOf(ws, 'noxdf'));
