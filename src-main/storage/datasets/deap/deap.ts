@@ -6,6 +6,12 @@
 // Each file holds 'data' [trials x 40 channels x samples] and 'labels' [trials x 4]. The release
 // has 40 x 40 x 8064 float64 at 128 Hz: a 3 s pre-trial baseline then the 60 s trial; labels are
 // valence, arousal, dominance, liking on 1-9.
+//
+// What the release's .dat files are: Python 2 cPickle output (Python 3 needs
+// pickle.load(f, encoding='latin1')), so dict keys and the numpy payloads are Python 2 byte
+// strings and the arrays come through numpy.core.multiarray._reconstruct / numpy.dtype. The
+// protocol used is not documented (cPickle's binary protocols 1/2 are likely given the ~99 MB
+// size of each file); the reader accepts 0, 1 and 2. The .mat files are MAT level 5.
 
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';

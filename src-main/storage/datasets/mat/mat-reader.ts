@@ -318,7 +318,11 @@ class MatParser {
         value = { kind: 'skipped', reason: 'sparse matrices are not read' };
         break;
       case undefined:
-        throw new DatasetError('MAT_UNSUPPORTED', `${s.label}: array "${here.join('.')}" has unknown class ${classId}`, { byteOffset: start });
+        // Opaque classes (MATLAB string, function handles, tables: class 17) and others: their
+        // size is known, so skip them and keep reading the rest of the file.
+        await s.skip(room());
+        value = { kind: 'skipped', reason: `array class ${classId} is not read` };
+        break;
       default: {
         const cls = className as MatNumericClass;
         const real = await this.readNumeric(s, room(), cls, count, dims, here);

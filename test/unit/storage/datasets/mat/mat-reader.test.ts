@@ -153,6 +153,17 @@ describe('readMatFile on broken or hostile files', () => {
     expect(matText(mat.variables.get('x'), 'x')).toBe('Fp1');
   });
 
+  it('skips an array of a class it does not read (MATLAB opaque objects) and reads on', async () => {
+    const bytes = Buffer.concat([tinyMat([2, 2], 4), tinyMat([1, 2], 2).subarray(128)]);
+    bytes.writeUInt32LE(17, 128 + 8 + 8); // the first "x" becomes an opaque (class 17) array
+    bytes.write('y', bytes.length - 16 - 8 - 8, 'latin1'); // rename the second to "y"
+
+    const mat = await readMatBytes(bytes);
+
+    expect(mat.variables.get('x')?.kind).toBe('skipped');
+    expect(Array.from(matToNdArray(mat.variables.get('y'), 'y').data)).toEqual([1, 2]);
+  });
+
   it('reads big-endian ("MI") files as well as little-endian ones', async () => {
     const le = await readMatBytes(tinyMat([2, 3], 6, true));
     const be = await readMatBytes(tinyMat([2, 3], 6, false));
