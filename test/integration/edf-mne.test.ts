@@ -1,7 +1,9 @@
-// Our EDF+ and BDF+ exports checked by an outside reader: MNE-Python (Debian's python3-mne)
-// loads a session we exported, and must see the same channels, values within one
-// quantisation step and the same annotations as our own reader.
-// Without mne the test skips loudly; on CI (CI=true) it fails instead.
+// Our EDF+ and BDF+ exports checked by outside tools. MNE-Python (Debian's python3-mne) loads
+// a session we exported and must see the same channels, values within one quantisation step
+// and the same annotations as our own reader; without mne the test skips loudly, and on CI
+// (CI=true) it fails instead. BioSig's save2gdf (Debian's biosig-tools), when installed,
+// reads our header and annotations, and writes EDF/BDF files that our reader must load with
+// the same values (someone else's writer); without it that part skips loudly.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +91,70 @@ describe.skipIf('missing' in found)('MNE reads our EDF+ and BDF+ exports', () =>
       mne.annotations.forEach(([onset, duration], k) => {
         expect(onset).toBeCloseTo(ours.annotations[k]!.onsetSec, 6);
         expect(duration).toBeCloseTo(ours.annotations[k]!.durationSec ?? 0, 6);
+      });
+    });
+  }
+});
+
+const hasBiosig = spawnSync('save2gdf', ['-v']).error === undefined;
+if (!hasBiosig) console.warn('\n!!! EDF/BDF biosig cross-check SKIPPED: save2gdf not installed (apt-get install -y biosig-tools) !!!\n');
+
+interface BiosigJson {
+  CHANNEL: Array<{ Label: string; Samplingrate: number; PhysicalMinimum: number; PhysicalMaximum: number; PhysicalUnit: string }>;
+  EVENT?: Array<{ POS: number; DUR: number; Description: string }>;
+}
+
+describe.skipIf(!hasBiosig)('BioSig (save2gdf) and our EDF files', () => {
+  it('reads our EDF+ header fields and annotations as we wrote them', async () => {
+    const xdf = path.join(tmp, 'biosig.xdf');
+    await writeFixtureXdf(xdf, { durationSec: 10, gapSec: [4.2, 4.6] });
+    const out = path.join(tmp, 'biosig.edf');
+    exportEdf(await loadExportSession(xdf), out, { format: 'edf' });
+    const ours = readEdf(out);
+
+    const r = spawnSync('save2gdf', ['-JSON', out], { encoding: 'utf8' });
+    const info = JSON.parse(r.stdout) as BiosigJson;
+
+    const ordinary = info.CHANNEL.filter((c) => c.Label !== 'EDF Annotations');
+    expect(ordinary.map((c) => [c.Label, c.Samplingrate, c.PhysicalUnit])).toEqual(ours.signals.map((s) => [s.label, s.rateHz, s.physicalDimension]));
+    ordinary.forEach((c, i) => {
+      expect(c.PhysicalMinimum).toBeCloseTo(ours.signals[i]!.physicalMin, 3);
+      expect(c.PhysicalMaximum).toBeCloseTo(ours.signals[i]!.physicalMax, 3);
+    });
+    expect((info.EVENT ?? []).map((e) => e.Description)).toEqual(ours.annotations.map((a) => a.text));
+    (info.EVENT ?? []).forEach((e, k) => {
+      expect(e.POS).toBeCloseTo(ours.annotations[k]!.onsetSec, 5);
+      expect(e.DUR).toBeCloseTo(ours.annotations[k]!.durationSec ?? 0, 5);
+    });
+  });
+
+  for (const [from, to] of [['edf', 'bdf'], ['bdf', 'edf']] as const) {
+    it(`our reader loads the ${to.toUpperCase()} that save2gdf writes from our ${from.toUpperCase()}, values within one EDF step`, async () => {
+      const xdf = path.join(tmp, `conv-${from}.xdf`);
+      await writeFixtureXdf(xdf, { durationSec: 6 });
+      const ourFile = path.join(tmp, `conv-src.${from}`);
+      exportEdf(await loadExportSession(xdf), ourFile, { format: from });
+      const theirFile = path.join(tmp, `conv-dst.${to}`);
+      const r = spawnSync('save2gdf', [`-f=${to.toUpperCase()}`, ourFile, theirFile], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+
+      const ours = readEdf(ourFile);
+      const theirs = readEdf(theirFile);
+
+      expect(theirs.format).toBe(to);
+      expect(theirs.signals.map((s) => [s.label, s.rateHz])).toEqual(ours.signals.map((s) => [s.label, s.rateHz]));
+      ours.signals.forEach((s, i) => {
+        const t = theirs.signals[i]!;
+        // Steps of whichever file is coarser (the EDF one): the converter quantises again.
+        // save2gdf rounds an 8-character physical range to nearest (it warns so) and its
+        // re-quantisation is not round-half: we see up to ~1.03 EDF steps writing EDF, <= 1
+        // writing BDF, so 1.5 steps for its EDF and 1 for its BDF.
+        const edf = from === 'edf' ? s : t;
+        const allowedSteps = to === 'edf' ? 1.5 : 1.0001;
+        const step = (edf.physicalMax - edf.physicalMin) / (edf.digitalMax - edf.digitalMin);
+        let worst = 0;
+        for (let k = 0; k < s.values.length; k++) worst = Math.max(worst, Math.abs(t.values[k]! - s.values[k]!));
+        expect(worst, `${s.label}: worst ${worst}, EDF step ${step}`).toBeLessThanOrEqual(step * allowedSteps);
       });
     });
   }

@@ -206,7 +206,8 @@ export function readEdfBytes(bytes: Uint8Array, opts: EdfReadOptions = {}, fileN
     warnings.push(`${dataBytes - recordCount * recordBytes} bytes after the last of ${recordCount} data records are ignored`);
   }
   if (plus && !headers.some((h) => h.annotation)) {
-    fail('BAD_FIELD', f.reserved[0], 'reserved', `"${reserved.slice(0, 5)}" announces ${format.toUpperCase()}+ but no signal is labelled "${annotationLabel}"`);
+    // Some writers (e.g. biosig's save2gdf) mark files EDF+C without the annotation signal.
+    warnings.push(`"${reserved.slice(0, 5)}" announces ${format.toUpperCase()}+ but no signal is labelled "${annotationLabel}": records taken as contiguous, no annotations`);
   }
 
   // Data: physical values per ordinary signal, TALs per annotation signal.

@@ -128,6 +128,21 @@ describe('EDF reader on bad input', () => {
     expect(e).toMatchObject({ code: 'BAD_ANNOTATION', byteOffset: talOffset });
   });
 
+  it('reads a file marked EDF+C without an annotation signal (as some writers make) with a warning', () => {
+    const plain = encodeEdf({
+      format: 'edf',
+      plus: false,
+      startDate: new Date(Date.UTC(2022, 0, 1)),
+      recordDurationSec: 1,
+      recordCount: 2,
+      signals: [{ label: 'X', physicalDimension: 'uV', samplesPerRecord: 4, values: Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]) }],
+    }).bytes;
+    const file = readEdfBytes(put(plain, 192, 44, 'EDF+C'));
+    expect(file.variant).toBe('EDF+C');
+    expect(Array.from(file.recordOnsetsSec)).toEqual([0, 1]);
+    expect(file.warnings.join()).toMatch(/no signal is labelled "EDF Annotations"/);
+  });
+
   it('throws only EdfError on random corruptions of a valid file', () => {
     const file = validFile();
     let seed = 12345;
