@@ -5,6 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CytonEmulator } from '../../../src-main/acquisition/serial/cyton/emulator.js';
+import { HimoeFrameEmulator } from '../../../src-main/acquisition/serial/himoe-frame/emulator.js';
+import type { DeviceEmulator, SerialProtocol } from '../../../src-main/acquisition/serial/protocol.js';
+import { protocolFor } from '../../../src-main/acquisition/serial/registry.js';
 import { SerialSource } from '../../../src-main/acquisition/serial/serial-source.js';
 import { SourceError } from '../../../src-main/core/errors.js';
 import type { SourceEvent } from '../../../src-main/core/streams/source.js';
@@ -63,6 +67,24 @@ async function makeRig(rateHz: number, opts: { deviceClockStartSec?: number } = 
   return { pair, driver, source, events, chunks, cleanup };
 }
 
+/** A real protocol and its emulator on a fresh pty pair. */
+async function protocolRig(protocol: SerialProtocol, emulator: DeviceEmulator): Promise<{ source: SerialSource; cleanup: () => Promise<void> }> {
+  const n = pairNo++;
+  const pair = new PtyPair(join(dir, `dev${n}`), join(dir, `emu${n}`));
+  await pair.start();
+  const driver = new EmulatorDriver(emulator, pair.emuPath);
+  await driver.open();
+  const source = new SerialSource({ id: `${protocol.name}${n}`, path: pair.devPath, protocol, clock: hostClock });
+  return {
+    source,
+    cleanup: async () => {
+      await source.release();
+      await driver.close();
+      await pair.stop();
+    },
+  };
+}
+
 afterAll(async () => {
   await PtyPair.stopAll();
   rmSync(dir, { recursive: true, force: true });
@@ -73,6 +95,10 @@ describe.skipIf(!hasSocat)('SerialSource over socat', () => {
     const rig = await makeRig(200);
     return { source: rig.source, cleanup: rig.cleanup };
   });
+
+  describeSourceConformance('SerialSource (OpenBCI Cyton emulator over a socat pty)', () => protocolRig(protocolFor('cyton', {}), new CytonEmulator()));
+
+  describeSourceConformance('SerialSource (HiMoE framed protocol, device-stamped, over a socat pty)', () => protocolRig(protocolFor('himoe', {}), new HimoeFrameEmulator()));
 
   it('streams at the device rate with consecutive counters and host timestamps on the session clock', async () => {
     const rig = await makeRig(250);
