@@ -10,6 +10,7 @@ import { PlaybackSession } from '../../../src-main/acquisition/playback/index.js
 import { SyntheticSession } from '../../../src-main/acquisition/synthetic/synthetic-session.js';
 import type { SourceEvent } from '../../../src-main/core/streams/source.js';
 import type { Chunk } from '../../../src-main/core/streams/types.js';
+import { main } from '../../../src-main/cli/main.js';
 import { SessionEngine } from '../../../src-main/engine/session-engine.js';
 import { readXdf, XdfWriter } from '../../../src-main/storage/xdf/index.js';
 import { describeSourceConformance } from './source-conformance.js';
@@ -155,5 +156,20 @@ describe('PlaybackSession', () => {
       for (let i = 0; i < sa.timestamps.length; i++) maxErr = Math.max(maxErr, Math.abs(sa.timestamps[i] - sb.timestamps[i]));
       expect(maxErr).toBeLessThan(1e-6);
     }
+  });
+
+  it('himoe record --source playback:FILE:speed=N records the replay until the file ends', async () => {
+    const out = join(dir, 'cli-replay.xdf');
+    let stdout = '';
+    let stderr = '';
+    const code = await main(['record', '--source', `playback:${recording}:speed=200`, '--out', out, '--json'], {
+      stdout: (t) => (stdout += t),
+      stderr: { write: (t: string) => (stderr += t) },
+    });
+    expect(code, stderr).toBe(0);
+    const summary = JSON.parse(stdout) as { streams: Array<{ id: string; samples: number }> };
+    const original = await readXdf(recording);
+    const ecg = original.streams.find((s) => s.info.desc?.himoe_stream_id === 'synthetic:ecg')!;
+    expect(summary.streams.find((s) => s.id === 'playback:synthetic:ecg')?.samples).toBe(ecg.timestamps.length);
   });
 });
