@@ -134,22 +134,34 @@ async function* streamDreamer(file: string, query: TrialQuery, opts: OpenDreamer
     w?.();
   };
 
+  /** Hands one decoded subject to the consumer and waits until its trials are taken. */
+  const handOver = async (index: number, v: MatValue): Promise<void> => {
+    subjectsSeen++;
+    const subject: DatasetSubject = { dataset: 'DREAMER', id: dreamerSubjectId(index), index, file };
+    opts.onSubjectDecoded?.(subject.id);
+    if (query.subjects && !query.subjects.includes(subject.id)) return;
+    ready.push(dreamerSubjectTrials(v, subject));
+    poke();
+    await new Promise<void>((r) => {
+      resume = r;
+    });
+    if (cancelled) throw new Cancelled();
+  };
+
   const parse = readMatFile(file, {
     variables: ['DREAMER'],
     onValue: async (path, v) => {
       if (cancelled) throw new Cancelled();
       if (isSubjectPath(path)) {
-        const index = path[2];
-        subjectsSeen++;
-        const subject: DatasetSubject = { dataset: 'DREAMER', id: dreamerSubjectId(index), index, file };
-        opts.onSubjectDecoded?.(subject.id);
-        if (!query.subjects || query.subjects.includes(subject.id)) {
-          ready.push(dreamerSubjectTrials(v, subject));
-          poke();
-          await new Promise<void>((r) => {
-            resume = r;
-          });
-          if (cancelled) throw new Cancelled();
+        // The release's layout: Data is a cell of 1x1 structs, each handed over as it is decoded.
+        await handOver(path[2], v);
+        return 'drop';
+      }
+      if (path.length === 2 && path[0] === 'DREAMER' && path[1] === 'Data' && v.kind === 'struct' && v.elements.length > 1) {
+        // A variant with Data as a struct array: its subjects are only complete together.
+        for (let i = 0; i < v.elements.length; i++) {
+          await handOver(i, { kind: 'struct', dims: [1, 1], fieldNames: v.fieldNames, elements: [v.elements[i]!] });
+          v.elements[i] = {};
         }
         return 'drop';
       }

@@ -116,6 +116,13 @@ def cmd_dreamer(a):
         ecg = {'baseline': ecg_b, 'stimuli': ecg_s}
         subj[0, s] = {'Age': str(20 + s), 'Gender': 'female' if s % 2 else 'male', 'EEG': eeg, 'ECG': ecg,
                       'ScoreValence': val, 'ScoreArousal': aro, 'ScoreDominance': dom}
+    if a.struct_array:
+        # Variant layout: Data as a 1 x n struct array instead of a cell of structs.
+        fields = ['Age', 'Gender', 'EEG', 'ECG', 'ScoreValence', 'ScoreArousal', 'ScoreDominance']
+        st = np.empty((1, n_sub), dtype=[(f, object) for f in fields])
+        for s in range(n_sub):
+            st[0, s] = tuple(subj[0, s][f] for f in fields)
+        subj = st
     electrodes = np.empty((1, 14), dtype=object)
     for i, e in enumerate(['AF3', 'F7', 'F3', 'FC5', 'T7', 'P7', 'O1', 'O2', 'P8', 'T8', 'FC6', 'F4', 'F8', 'AF4']):
         electrodes[0, i] = e
@@ -170,6 +177,7 @@ def main():
     dr.add_argument('--trials', type=int, default=3)
     dr.add_argument('--eeg-sec', type=float, default=2)
     dr.add_argument('--ecg-sec', type=float, default=2)
+    dr.add_argument('--struct-array', action='store_true')
     mm = sub.add_parser('mat-misc')
     mm.add_argument('out')
     mm.add_argument('--compress', action='store_true')

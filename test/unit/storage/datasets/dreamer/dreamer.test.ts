@@ -103,6 +103,18 @@ describe('DREAMER importer', () => {
     expect(done?.done).toBe(true);
   });
 
+  it('also reads a variant where Data is a struct array rather than a cell of structs', async () => {
+    const variant = join(tmp.dir, 'DREAMER-struct-array.mat');
+    pyFixture('dreamer', variant, '--subjects', String(SUBJECTS), '--trials', String(TRIALS), '--struct-array');
+    const reference = await collect(openDreamer(file).trials());
+
+    const trials = await collect(openDreamer(variant).trials());
+
+    expect(trials.map((t) => `${t.subject.id}/${t.trialIndex}`)).toEqual(reference.map((t) => `${t.subject.id}/${t.trialIndex}`));
+    expect(findBlock(trials[4]!.signals, 'ECG')!.values).toEqual(findBlock(reference[4]!.signals, 'ECG')!.values);
+    expect(trials[4]!.ratings).toEqual(reference[4]!.ratings);
+  });
+
   it('reports a file without the DREAMER variable as a layout error', async () => {
     const other = join(tmp.dir, 'other.mat');
     pyFixture('mat-misc', other, '--compress');
