@@ -15,6 +15,8 @@ export interface BitalinoParserOptions {
   confirmDepth?: number;
   /** Run of frames needed to regain sync (default 4). */
   lockDepth?: number;
+  /** Frames dropped at the start of a run found after a resync or jump (default 3). */
+  dropAtRunStart?: number;
 }
 
 export class BitalinoParser implements ByteParser {
@@ -36,6 +38,7 @@ export class BitalinoParser implements ByteParser {
         seqModulus: 16,
         confirmDepth: options.confirmDepth ?? 2,
         lockDepth: options.lockDepth ?? 4,
+        dropAtRunStart: options.dropAtRunStart ?? 3,
         check: (b, o) => ((b[o + n - 1] & 0x0f) === bitalinoCrc4(b, o, n) ? b[o + n - 1] >> 4 : -1),
         release: (b, o) => this.onFrame(b, o),
       },

@@ -45,11 +45,12 @@ export class CytonParser implements ByteParser {
       {
         frameBytes: CYTON_PACKET_BYTES,
         // The sample number must advance by one within a run: a header and footer that happen to
-        // line up around garbage do not continue the count. A jump (lost packets) starts a new run.
+        // line up around garbage do not continue the count. A jump (lost packets, or bytes cut
+        // out so that a packet's head meets a later packet's tail) drops the packet before it,
+        // which nothing confirms, and starts a new run.
         seqModulus: 256,
         confirmDepth: 1,
         lockDepth: 2,
-        releaseHeldOnJump: true,
         check: (b, o) => {
           const footer = b[o + 32];
           return b[o] === CYTON_HEADER && footer >= CYTON_FOOTER_MIN && footer <= CYTON_FOOTER_MAX ? b[o + 1] : -1;

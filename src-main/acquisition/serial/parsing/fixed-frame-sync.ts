@@ -23,11 +23,12 @@ export interface FixedFrameSpec {
   /** Run length needed to (re)gain sync. */
   lockDepth: number;
   /**
-   * When a frame passes its check but skips sequence numbers (frames lost on the device side),
-   * release the held frames before it instead of dropping them. Only for protocols whose
-   * per-frame check is strong enough that the held frames cannot plausibly be garbage.
+   * Frames dropped at the start of a run found after a resync or a sequence jump. When bytes
+   * were cut out or inserted, the frame at the seam can carry a real frame's tail (sequence
+   * number and checksum) over foreign data, and garbage before it can pass a weak check by
+   * chance: with a 4-bit CRC, dropping k frames makes a false release ~16^-(2k) likely per seam.
    */
-  releaseHeldOnJump?: boolean;
+  dropAtRunStart?: number;
   /** Called for each released frame, in order. */
   release(buf: Uint8Array, offset: number): void;
 }
@@ -39,6 +40,8 @@ export class FixedFrameSync {
   private lastSeq = -1;
   private locked = false;
   private searching = false;
+  /** Frames still to drop at the start of the run at the head (see dropAtRunStart). */
+  private suspectFrames = 0;
 
   constructor(
     private readonly spec: FixedFrameSpec,
@@ -70,6 +73,7 @@ export class FixedFrameSync {
     this.lastSeq = -1;
     this.locked = false;
     this.searching = false;
+    this.suspectFrames = 0;
   }
 
   private breakRun(): void {
@@ -84,8 +88,14 @@ export class FixedFrameSync {
     const stats = this.stats;
     for (;;) {
       if (this.runLength >= (this.locked ? confirmDepth + 1 : lockDepth)) {
-        this.spec.release(q.data, q.start);
-        stats.frames++;
+        if (this.suspectFrames > 0) {
+          this.suspectFrames--;
+          stats.badFrames++;
+          stats.discardedBytes += n;
+        } else {
+          this.spec.release(q.data, q.start);
+          stats.frames++;
+        }
         this.locked = true;
         this.searching = false;
         this.runLength--;
@@ -102,17 +112,6 @@ export class FixedFrameSync {
         continue;
       }
       if (this.locked) {
-        if (seq >= 0 && this.spec.releaseHeldOnJump) {
-          // Lost frames: release what is held, stay in sync, and let the frame after the jump
-          // be confirmed like any other (by the next frame that passes its check).
-          for (; this.runLength > 0; this.runLength--) {
-            this.spec.release(q.data, q.start);
-            stats.frames++;
-            q.consume(n);
-          }
-          this.lastSeq = (seq + seqModulus - 1) % seqModulus;
-          continue;
-        }
         // In sync until now: the held frames were never confirmed, so they are dropped.
         if (this.runLength > 0) {
           stats.badFrames += this.runLength;
@@ -120,8 +119,9 @@ export class FixedFrameSync {
           q.consume(this.runLength * n);
         }
         this.breakRun();
+        this.suspectFrames = this.spec.dropAtRunStart ?? 0;
         // A frame that checks out but skips sequence numbers: frames were lost on the device
-        // side; the alignment probably holds, and a fresh run starting here must prove it.
+        // side (or bytes were cut out); a fresh run starting here must prove itself.
         if (seq >= 0) continue;
         stats.badFrames++;
       }
@@ -130,6 +130,7 @@ export class FixedFrameSync {
         stats.resyncs++;
         this.searching = true;
       }
+      this.suspectFrames = this.spec.dropAtRunStart ?? 0;
       this.runLength = 0;
       this.lastSeq = -1;
       stats.discardedBytes++;

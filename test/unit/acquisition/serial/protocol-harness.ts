@@ -86,9 +86,11 @@ function sameValues(a: number[], b: number[]): boolean {
 /**
  * Check that, per stream, the decoded samples are a subsequence of the truth: same values, in
  * order, with indices congruent modulo `indexModulus` (0: equal). Returns the decoded samples
- * that are NOT matched (empty when the property holds).
+ * that are NOT matched (empty when the property holds). A match is searched at most `maxSkip`
+ * truth samples ahead, so that a damaged sample equal to some much later value does not
+ * derail the matching of the samples after it.
  */
-export function unmatchedSamples(decoded: Decoded[], truth: Decoded[], indexModulus: number): Decoded[] {
+export function unmatchedSamples(decoded: Decoded[], truth: Decoded[], indexModulus: number, maxSkip = Infinity): Decoded[] {
   const byKey = new Map<string, Decoded[]>();
   for (const t of truth) {
     let list = byKey.get(t.key);
@@ -100,10 +102,11 @@ export function unmatchedSamples(decoded: Decoded[], truth: Decoded[], indexModu
   for (const d of decoded) {
     const list = byKey.get(d.key) ?? [];
     let j = pos.get(d.key) ?? 0;
+    const stop = Math.min(list.length, j + maxSkip);
     const congruent = (t: Decoded) =>
       indexModulus === 0 ? t.index === d.index : (((t.index - d.index) % indexModulus) + indexModulus) % indexModulus === 0;
-    while (j < list.length && !(congruent(list[j]) && sameValues(list[j].values, d.values))) j++;
-    if (j === list.length) {
+    while (j < stop && !(congruent(list[j]) && sameValues(list[j].values, d.values))) j++;
+    if (j === stop) {
       bad.push(d);
       continue;
     }
