@@ -13,6 +13,7 @@ import { registerImportCommands } from './commands-import.js';
 import { registerExportCommands } from './commands-export.js';
 import { registerServeCommands } from './commands-serve.js';
 import { registerDevicesCommands } from './commands-devices.js';
+import { registerDspCommands } from './commands-dsp.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -93,6 +94,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerExportCommands(program, io);
   registerServeCommands(program, io);
   registerDevicesCommands(program, io);
+  registerDspCommands(program, io);
   return program;
 }
 
