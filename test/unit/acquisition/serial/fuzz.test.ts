@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { BitalinoEmulator } from '../../../../src-main/acquisition/serial/bitalino/emulator.js';
+import type { BitalinoChannel } from '../../../../src-main/acquisition/serial/bitalino/protocol.js';
 import { CytonEmulator } from '../../../../src-main/acquisition/serial/cyton/emulator.js';
 import { HimoeFrameEmulator } from '../../../../src-main/acquisition/serial/himoe-frame/emulator.js';
 import type { EmulatorBase } from '../../../../src-main/acquisition/serial/parsing/emulator-kit.js';
@@ -37,9 +38,13 @@ interface FuzzTarget {
   lossUnconfirmed?: boolean;
 }
 
-const ECG_EDA = [
-  { key: 'ecg', sensor: 'ecg' as const, input: 1 },
-  { key: 'eda', sensor: 'eda' as const, input: 3 },
+const BITALINO_CHANNELS: BitalinoChannel[] = [
+  { key: 'ecg', sensor: 'ecg', input: 1 },
+  { key: 'eda', sensor: 'eda', input: 3 },
+  { key: 'eeg', sensor: 'eeg', input: 2 },
+  { key: 'emg', sensor: 'emg', input: 4 },
+  { key: 'raw', sensor: 'raw', input: 5 },
+  { key: 'eda2', sensor: 'eda', input: 6 },
 ];
 
 const TARGETS: FuzzTarget[] = [
@@ -86,7 +91,7 @@ const TARGETS: FuzzTarget[] = [
       name: `bitalino ${n} ch`,
       make: () =>
         new BitalinoEmulator({
-          channels: [...ECG_EDA, { key: 'eeg', sensor: 'eeg', input: 2 }, { key: 'emg', sensor: 'emg', input: 4 }, { key: 'raw', sensor: 'raw', input: 5 }, { key: 'eda2', sensor: 'eda', input: 6 }].slice(0, n),
+          channels: BITALINO_CHANNELS.slice(0, n),
           seed: 30 + n,
         }),
       seconds: 0.4,
