@@ -133,6 +133,8 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
     const t = engine.elapsedSec;
     progress.update(t, wall > 0 ? `${(t / wall).toFixed(0)}x real time` : '');
   }, 200);
+  // Session seconds recorded (the session clock may be virtual or absolute host time).
+  let sessionSec = 0;
   try {
     await new Promise<void>((resolve) => {
       // Finite sources end the session themselves; live devices end at --duration (host time).
@@ -146,6 +148,7 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
         signal.addEventListener('abort', () => resolve(), { once: true });
       }
     });
+    sessionSec = engine.elapsedSec;
   } finally {
     clearInterval(timer);
     try {
@@ -157,7 +160,7 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   const wallSec = (performance.now() - wallStart) / 1000;
   const recorded = new Map(engine.recordStats().map((r) => [r.streamId, r.sampleCount]));
   const stats = engine.stats();
-  const elapsed = Math.max(...stats.map((s) => s.lastTimeSec).filter(Number.isFinite), 0);
+  const elapsed = sessionSec;
   const wallNow = (performance.now() - wallStart) / 1000;
   progress.update(engine.elapsedSec, `${(engine.elapsedSec / wallNow).toFixed(0)}x real time`);
   progress.finish();

@@ -167,7 +167,9 @@ describe('PlaybackSession', () => {
       stderr: { write: (t: string) => (stderr += t) },
     });
     expect(code, stderr).toBe(0);
-    const summary = JSON.parse(stdout) as { streams: Array<{ id: string; samples: number }> };
+    const summary = JSON.parse(stdout) as { durationSec: number; streams: Array<{ id: string; samples: number }> };
+    expect(summary.durationSec).toBeGreaterThan(RECORD_SEC - 0.5);
+    expect(summary.durationSec).toBeLessThan(RECORD_SEC + 0.5);
     const original = await readXdf(recording);
     const ecg = original.streams.find((s) => s.info.desc?.himoe_stream_id === 'synthetic:ecg')!;
     expect(summary.streams.find((s) => s.id === 'playback:synthetic:ecg')?.samples).toBe(ecg.timestamps.length);
