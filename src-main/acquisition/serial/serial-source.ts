@@ -319,7 +319,9 @@ export class SerialSource implements SignalSource {
     if (!st || count <= 0) return;
     const need = st.count + count;
     if (need > st.index.length) this.grow(st, need);
-    st.values.set(values.subarray(0, count * st.channels), st.count * st.channels);
+    const base = st.count * st.channels;
+    const nValues = count * st.channels;
+    for (let i = 0; i < nValues; i++) st.values[base + i] = values[i];
     for (let i = 0; i < count; i++) {
       st.index[st.count + i] = firstIndex + i;
       st.deviceTime[st.count + i] = deviceTimeSec ? deviceTimeSec[i] : Number.NaN;
