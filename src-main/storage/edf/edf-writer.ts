@@ -96,6 +96,7 @@ interface PreparedSignal {
 }
 
 const CONTINUITY_TOLERANCE_SEC = 1e-6;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Encodes a recording header and its data records. Build with prepare(); then header() and
@@ -122,7 +123,8 @@ export class EdfEncoder {
     if (!continuous && !plus) throw new EdfError('BAD_INPUT', 'records with gaps need EDF+D/BDF+D (plus: true)', { field: 'recordOnsetsSec' });
     const name = spec.format.toUpperCase();
     this.variant = plus ? `${name}+${continuous ? 'C' : 'D'}` : name;
-    this.signals = spec.signals.map((s) => prepareSignal(s, spec.format, spec.recordCount));
+    const ranges = dataRanges(spec.signals, spec.recordCount);
+    this.signals = spec.signals.map((s, i) => prepareSignal(s, spec.format, ranges[i]!));
     if (plus) {
       this.tals = this.assignTals(spec.annotations ?? []);
       const maxBytes = this.tals.reduce((m, t) => Math.max(m, t.length), 0) + 1; // + a padding zero
@@ -189,6 +191,9 @@ export class EdfEncoder {
   /** Encodes records [from, to) into `out` (length (to - from) x recordBytes). */
   encodeRecords(from: number, to: number, out: Uint8Array): void {
     const bps = this.bytesPerSample;
+    // EDF samples are little-endian int16 at even offsets (records start at even offsets):
+    // one typed store per sample on little-endian hosts, bytes otherwise.
+    const int16 = bps === 2 && LITTLE_ENDIAN && out.byteOffset % 2 === 0 ? new Int16Array(out.buffer, out.byteOffset, out.length >> 1) : null;
     let p = 0;
     for (let r = from; r < to; r++) {
       for (const s of this.signals) {
@@ -201,22 +206,26 @@ export class EdfEncoder {
         const dMax = s.digitalMax;
         const zero = s.zeroDigital;
         let k = (s.spec.offset ?? 0) + r * spr * stride;
-        if (bps === 2) {
+        if (int16) {
+          let q = p >> 1;
           for (let i = 0; i < spr; i++, k += stride) {
-            const v = values[k]!;
-            let d = Math.round(v * gain + offset);
-            if (!(d >= dMin)) d = d > dMax ? dMax : v === v ? dMin : zero;
-            else if (d > dMax) d = dMax;
+            const x = values[k]! * gain + offset;
+            // x >= dMax and x < dMin are false for NaN, which falls through to `zero`.
+            int16[q++] = x >= dMax ? dMax : x >= dMin ? Math.round(x) : x < dMin ? dMin : zero;
+          }
+          p += spr * 2;
+        } else if (bps === 2) {
+          for (let i = 0; i < spr; i++, k += stride) {
+            const x = values[k]! * gain + offset;
+            const d = x >= dMax ? dMax : x >= dMin ? Math.round(x) : x < dMin ? dMin : zero;
             out[p] = d & 0xff;
             out[p + 1] = (d >> 8) & 0xff;
             p += 2;
           }
         } else {
           for (let i = 0; i < spr; i++, k += stride) {
-            const v = values[k]!;
-            let d = Math.round(v * gain + offset);
-            if (!(d >= dMin)) d = d > dMax ? dMax : v === v ? dMin : zero;
-            else if (d > dMax) d = dMax;
+            const x = values[k]! * gain + offset;
+            const d = x >= dMax ? dMax : x >= dMin ? Math.round(x) : x < dMin ? dMin : zero;
             out[p] = d & 0xff;
             out[p + 1] = (d >> 8) & 0xff;
             out[p + 2] = (d >> 16) & 0xff;
@@ -296,20 +305,64 @@ function validate(spec: EdfWriteSpec, plus: boolean): void {
 
 /** Physical range from the data (or the spec), written outward-rounded in 8 characters, and
  *  the linear map physical -> digital that the reader inverts from those very characters. */
-function prepareSignal(s: EdfSignalSpec, format: EdfFormat, recordCount: number): PreparedSignal {
+/**
+ * Data minimum and maximum of every signal without a fixed range. Signals that read one
+ * row-major block through stride/offset are scanned together in one pass over the block
+ * (one pass per channel would stream the whole block through the cache once per channel).
+ */
+function dataRanges(signals: readonly EdfSignalSpec[], recordCount: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = signals.map(() => [Infinity, -Infinity]);
+  const groups = new Map<Float32Array | Float64Array, Map<number, number[]>>();
+  signals.forEach((s, i) => {
+    if (s.physicalMin !== undefined && s.physicalMax !== undefined) return;
+    const byStride = groups.get(s.values) ?? new Map<number, number[]>();
+    groups.set(s.values, byStride);
+    const stride = s.stride ?? 1;
+    byStride.set(stride, [...(byStride.get(stride) ?? []), i]);
+  });
+  for (const [v, byStride] of groups) {
+    for (const [stride, members] of byStride) {
+      const n = signals[members[0]!]!.samplesPerRecord * recordCount;
+      const offsets = members.map((i) => signals[i]!.offset ?? 0);
+      const sameLength = members.every((i) => signals[i]!.samplesPerRecord * recordCount === n);
+      const minOffset = Math.min(...offsets);
+      if (!sameLength || members.length === 1 || Math.max(...offsets) - minOffset >= stride) {
+        for (const i of members) ranges[i] = scanRange(v, signals[i]!.offset ?? 0, stride, signals[i]!.samplesPerRecord * recordCount);
+        continue;
+      }
+      // Columns of one block: row by row, each member's column inside the row.
+      const mins = new Float64Array(members.length).fill(Infinity);
+      const maxs = new Float64Array(members.length).fill(-Infinity);
+      const cols = Int32Array.from(offsets, (o) => o - minOffset);
+      for (let row = 0, base = minOffset; row < n; row++, base += stride) {
+        for (let m = 0; m < cols.length; m++) {
+          const x = v[base + cols[m]!]!;
+          if (x < mins[m]!) mins[m] = x;
+          if (x > maxs[m]!) maxs[m] = x;
+        }
+      }
+      members.forEach((i, m) => (ranges[i] = [mins[m]!, maxs[m]!]));
+    }
+  }
+  return ranges;
+}
+
+function scanRange(v: Float32Array | Float64Array, offset: number, stride: number, n: number): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let j = 0, i = offset; j < n; j++, i += stride) {
+    const x = v[i]!;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return [min, max];
+}
+
+function prepareSignal(s: EdfSignalSpec, format: EdfFormat, dataRange: [number, number]): PreparedSignal {
   let lo = s.physicalMin;
   let hi = s.physicalMax;
   if (lo === undefined || hi === undefined) {
-    let min = Infinity;
-    let max = -Infinity;
-    const v = s.values;
-    const stride = s.stride ?? 1;
-    const n = s.samplesPerRecord * recordCount;
-    for (let j = 0, i = s.offset ?? 0; j < n; j++, i += stride) {
-      const x = v[i]!;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
+    let [min, max] = dataRange;
     if (min > max) {
       min = -1;
       max = 1;
