@@ -1,0 +1,130 @@
+// Training augmentations of DESIGN §4 on model windows: modality dropout (keep >= 1), segment
+// dropout (0.5-5 s gaps), per-modality time shifts of the patch times (clock offsets up to
+// +-2 s), timestamp jitter, sampling-rate perturbation (+-2 %) and amplitude scaling. Each draws
+// from the given seeded PRNG and returns a new window (the input is not changed).
+
+import type { Modality, ModelWindow, WindowModality } from '../../core/align/types.js';
+import type { Rng } from '../runtime/index.js';
+
+export interface AugmentOptions {
+  /** Probability that a window loses modalities (each present modality then drops with p = 0.5, keeping >= 1). */
+  modalityDropout: number;
+  /** Probability per modality of one missing segment. */
+  segmentDropout: number;
+  segmentSec: [number, number];
+  /** Probability per modality of a clock shift, uniform in +-maxShiftSec. */
+  timeShift: number;
+  maxShiftSec: number;
+  /** Standard deviation of the per-patch timestamp jitter, seconds. */
+  jitterSec: number;
+  /** Probability per modality of a rate perturbation, uniform in +-maxRateChange. */
+  rateChange: number;
+  maxRateChange: number;
+  /** Amplitude scale per modality, log-uniform in [1 / maxGain, maxGain]. */
+  maxGain: number;
+  /** A patch with a smaller present fraction is missing (as in the aligner). */
+  minPresentFraction: number;
+}
+
+export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
+  modalityDropout: 0.3,
+  segmentDropout: 0.2,
+  segmentSec: [0.5, 5] as [number, number],
+  timeShift: 0.2,
+  maxShiftSec: 2,
+  jitterSec: 0.01,
+  rateChange: 0.2,
+  maxRateChange: 0.02,
+  maxGain: 1.25,
+  minPresentFraction: 0.5,
+});
+
+/** Names of the augmentations, for the manifest. */
+export const AUGMENTATION_NAMES = ['modality dropout', 'segment dropout (0.5-5 s)', 'time shift (+-2 s)', 'timestamp jitter', 'sampling-rate perturbation (+-2 %)', 'amplitude scaling'];
+
+function copyModality(wm: WindowModality): WindowModality {
+  return { ...wm, x: wm.x.slice(), mask: wm.mask.slice(), patchTimesSec: wm.patchTimesSec.slice(), patchPresent: wm.patchPresent.slice() };
+}
+
+/** Recompute patch presence and the mean present-sample time of each patch from the mask. */
+function refreshPatches(wm: WindowModality, minPresentFraction: number): void {
+  const s = wm.samplesPerPatch;
+  for (let p = 0; p < wm.patchPresent.length; p++) {
+    let count = 0;
+    let sumIdx = 0;
+    for (let k = p * s; k < (p + 1) * s; k++) {
+      if (wm.mask[k] === 0) continue;
+      count++;
+      sumIdx += k;
+    }
+    const present = count >= minPresentFraction * s - 1e-9 && count > 0;
+    wm.patchPresent[p] = present ? 1 : 0;
+    wm.patchTimesSec[p] = wm.startSec + (present ? sumIdx / count : p * s + (s - 1) / 2) / wm.rateHz;
+  }
+}
+
+function dropAll(wm: WindowModality): void {
+  wm.x.fill(0);
+  wm.mask.fill(0);
+}
+
+/** Resample the window's samples by factor (1 + change) about the window end (linear interpolation, mask by nearest). */
+function perturbRate(wm: WindowModality, change: number): void {
+  const T = wm.mask.length;
+  const C = wm.channelCount;
+  const x = wm.x.slice();
+  const mask = wm.mask.slice();
+  for (let k = 0; k < T; k++) {
+    const src = T - 1 - (T - 1 - k) * (1 + change);
+    const k0 = Math.floor(src);
+    const f = src - k0;
+    if (k0 < 0 || k0 + 1 >= T || mask[k0] === 0 || mask[k0 + 1] === 0) {
+      wm.mask[k] = k0 >= 0 && k0 < T && f === 0 ? mask[k0]! : 0;
+      for (let c = 0; c < C; c++) wm.x[k * C + c] = wm.mask[k] === 1 ? x[k0 * C + c]! : 0;
+      continue;
+    }
+    wm.mask[k] = 1;
+    for (let c = 0; c < C; c++) wm.x[k * C + c] = x[k0 * C + c]! * (1 - f) + x[(k0 + 1) * C + c]! * f;
+  }
+}
+
+/** One augmented copy of a window. */
+export function augmentWindow(window: ModelWindow, rng: Rng, options: AugmentOptions = DEFAULT_AUGMENT): ModelWindow {
+  const modalities: Partial<Record<Modality, WindowModality>> = {};
+  const availability: Partial<Record<Modality, number>> = {};
+  const names = Object.keys(window.modalities) as Modality[];
+  const present = names.filter((m) => window.modalities[m]!.patchPresent.some((p) => p === 1));
+  const dropped = new Set<Modality>();
+  if (present.length > 1 && rng.uniform() < options.modalityDropout) {
+    for (const m of present) if (rng.uniform() < 0.5) dropped.add(m);
+    if (dropped.size === present.length) dropped.delete(present[rng.int(present.length)]!);
+  }
+  for (const m of names) {
+    const wm = copyModality(window.modalities[m]!);
+    modalities[m] = wm;
+    const T = wm.mask.length;
+    if (dropped.has(m)) {
+      dropAll(wm);
+    } else if (T > 0) {
+      const C = wm.channelCount;
+      const gain = Math.exp(rng.range(-Math.log(options.maxGain), Math.log(options.maxGain)));
+      for (let i = 0; i < wm.x.length; i++) wm.x[i] = wm.x[i]! * gain;
+      if (rng.uniform() < options.rateChange) perturbRate(wm, rng.range(-options.maxRateChange, options.maxRateChange));
+      if (rng.uniform() < options.segmentDropout) {
+        const len = Math.round(rng.range(options.segmentSec[0], options.segmentSec[1]) * wm.rateHz);
+        const start = rng.int(Math.max(1, T - Math.min(len, T) + 1));
+        for (let k = start; k < Math.min(T, start + len); k++) {
+          wm.mask[k] = 0;
+          for (let c = 0; c < C; c++) wm.x[k * C + c] = 0;
+        }
+      }
+    }
+    refreshPatches(wm, options.minPresentFraction);
+    const shift = rng.uniform() < options.timeShift ? rng.range(-options.maxShiftSec, options.maxShiftSec) : 0;
+    for (let p = 0; p < wm.patchTimesSec.length; p++) wm.patchTimesSec[p] = wm.patchTimesSec[p]! + shift + options.jitterSec * rng.gaussian();
+    let on = 0;
+    for (let k = 0; k < T; k++) on += wm.mask[k]!;
+    availability[m] = T > 0 ? on / T : 0;
+  }
+  return { ...window, referenceTimesSec: window.referenceTimesSec.slice(), modalities, availability };
+}

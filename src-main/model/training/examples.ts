@@ -1,0 +1,133 @@
+// Training examples: model windows cut from aligned sessions (src-main/core/align) with per-token
+// targets at the reference times, after per-subject robust normalisation (DESIGN §4). The
+// synthetic source gives sessions with ground truth fast (renderRecording: ideal signals, pure).
+
+import { alignSession, windowsOver, type AlignedSession, type ModalityInput, type ModelWindow } from '../../core/align/index.js';
+import { renderRecording, type StimulusSchedule } from '../../acquisition/synthetic/index.js';
+import type { SyntheticDeviceKey } from '../../acquisition/synthetic/config.js';
+import type { HiMoEConfig } from '../himoe/config.js';
+import type { Normalisation } from '../himoe/batch.js';
+import { ModelError } from '../errors.js';
+
+export interface Example {
+  window: ModelWindow;
+  /** L x D targets at the reference times (NaN = no label). */
+  targets: Float32Array;
+  subject: string;
+  /** Trial (stimulus) the window ends in; 'rest' between stimuli. */
+  trial: string;
+}
+
+/** Median and IQR-based scale per channel of the present samples (every `stride`-th sample). */
+export function robustStats(aligned: AlignedSession, config: HiMoEConfig, stride = 4): Normalisation {
+  const out: Normalisation = {};
+  for (const spec of config.modalities) {
+    const am = aligned.modalities[spec.modality];
+    if (am === undefined || !am.hasStream) continue;
+    const C = am.channelCount;
+    const center: number[] = [];
+    const scale: number[] = [];
+    for (let c = 0; c < C; c++) {
+      const values: number[] = [];
+      for (let k = 0; k < am.length; k += stride) if (am.mask[k] !== 0) values.push(am.x[k * C + c]!);
+      values.sort((a, b) => a - b);
+      const q = (f: number) => (values.length === 0 ? 0 : values[Math.min(values.length - 1, Math.floor(f * (values.length - 1)))]!);
+      center.push(q(0.5));
+      const iqr = q(0.75) - q(0.25);
+      scale.push(iqr > 1e-9 ? iqr / 1.349 : 1);
+    }
+    out[spec.modality] = { center, scale };
+  }
+  return out;
+}
+
+/** Normalise an aligned session in place ((x - center) / scale where the mask is 1). */
+export function normaliseAligned(aligned: AlignedSession, stats: Normalisation): void {
+  for (const [m, s] of Object.entries(stats)) {
+    const am = aligned.modalities[m as keyof typeof aligned.modalities];
+    if (am === undefined || s === undefined) continue;
+    const C = am.channelCount;
+    for (let k = 0; k < am.length; k++) {
+      if (am.mask[k] === 0) continue;
+      for (let c = 0; c < C; c++) am.x[k * C + c] = (am.x[k * C + c]! - s.center[c]!) / s.scale[c]!;
+    }
+  }
+}
+
+/** Linear interpolation of a [n x D] trace sampled at rateHz (t = i / rateHz) at times t; NaN outside. */
+export function sampleTrace(values: Float32Array, rateHz: number, dims: number, timesSec: ArrayLike<number>, out: Float32Array): void {
+  const n = values.length / dims;
+  for (let j = 0; j < timesSec.length; j++) {
+    const pos = timesSec[j]! * rateHz;
+    const i0 = Math.floor(pos);
+    for (let d = 0; d < dims; d++) {
+      if (i0 < 0 || i0 + 1 >= n) {
+        out[j * dims + d] = i0 === n - 1 && pos === i0 ? values[i0 * dims + d]! : Number.NaN;
+        continue;
+      }
+      const f = pos - i0;
+      out[j * dims + d] = values[i0 * dims + d]! * (1 - f) + values[(i0 + 1) * dims + d]! * f;
+    }
+  }
+}
+
+export interface SyntheticExamplesOptions {
+  subjectSeed: number;
+  durationSec: number;
+  /** Step between window ends, seconds. */
+  hopSec: number;
+  stimuli?: StimulusSchedule;
+}
+
+/**
+ * One synthetic subject's session as training examples: rendered at the model rates with the
+ * model's EEG montage, aligned, normalised with the subject's own robust statistics, cut into
+ * windows; targets are the generator's valence/arousal at each reference time.
+ */
+export function syntheticExamples(config: HiMoEConfig, options: SyntheticExamplesOptions): { examples: Example[]; normalisation: Normalisation } {
+  const dims = config.outputs.length;
+  if (config.outputs.join(',') !== 'valence,arousal') {
+    throw new ModelError('unsupported-outputs', `synthetic ground truth has valence and arousal only; the model wants ${config.outputs.join(', ')}`);
+  }
+  const keyOf = (m: string) => m.toLowerCase() as SyntheticDeviceKey;
+  const rates: Record<string, { rateHz: number; channels?: string[] }> = {};
+  for (const spec of config.modalities) rates[keyOf(spec.modality)] = spec.modality === 'EEG' ? { rateHz: spec.rateHz, channels: [...spec.channelLabels] } : { rateHz: spec.rateHz };
+  const rec = renderRecording({
+    seed: options.subjectSeed,
+    modalities: config.modalities.map((s) => s.modality),
+    durationSec: options.durationSec,
+    ...rates,
+    ...(options.stimuli !== undefined ? { stimuli: options.stimuli } : {}),
+  });
+  const inputs: ModalityInput[] = [];
+  for (const spec of config.modalities) {
+    const sig = rec.signals[keyOf(spec.modality)];
+    if (sig === undefined) continue;
+    const n = sig.values.length / sig.channels.length;
+    const timestamps = new Float64Array(n);
+    for (let i = 0; i < n; i++) timestamps[i] = i / sig.rateHz;
+    inputs.push({ modality: spec.modality, channelCount: sig.channels.length, nominalRateHz: sig.rateHz, timestamps, values: sig.values, streamId: `synthetic:${keyOf(spec.modality)}` });
+  }
+  const modelRatesHz = Object.fromEntries(config.modalities.map((s) => [s.modality, s.rateHz]));
+  const aligned = alignSession(inputs, {
+    startSec: 0,
+    endSec: options.durationSec,
+    windowSec: config.windowSec,
+    tokenRateHz: config.tokenRateHz,
+    modelRatesHz: modelRatesHz as AlignedSession['config']['modelRatesHz'],
+    modalities: config.modalities.map((s) => s.modality),
+    channelCounts: Object.fromEntries(config.modalities.map((s) => [s.modality, s.channelLabels.length])),
+  });
+  const normalisation = robustStats(aligned, config);
+  normaliseAligned(aligned, normalisation);
+  const subject = `synthetic-${options.subjectSeed}`;
+  const examples: Example[] = [];
+  for (const window of windowsOver(aligned, { hopSec: options.hopSec })) {
+    const targets = new Float32Array(window.referenceTimesSec.length * dims);
+    sampleTrace(rec.groundTruth.values, rec.groundTruth.rateHz, 2, window.referenceTimesSec, targets);
+    const t = window.endSec;
+    const stim = rec.stimuli.findIndex((s) => s.onsetSec <= t && t < s.onsetSec + s.durationSec);
+    examples.push({ window, targets, subject, trial: stim >= 0 ? `${subject}/stimulus${stim}` : `${subject}/rest` });
+  }
+  return { examples, normalisation };
+}

@@ -1,0 +1,17 @@
+// Public face of Hi-MoE training: examples from aligned sessions (synthetic ground truth),
+// augmentations, Adam, and the resumable, seeded training loop with early stopping.
+
+export { Adam, DEFAULT_ADAM, type AdamOptions } from './adam.js';
+export { AUGMENTATION_NAMES, DEFAULT_AUGMENT, augmentWindow, type AugmentOptions } from './augment.js';
+export { normaliseAligned, robustStats, sampleTrace, syntheticExamples, type Example, type SyntheticExamplesOptions } from './examples.js';
+export {
+  CHECKPOINT_BIN,
+  CHECKPOINT_JSON,
+  evaluateExamples,
+  learningRateAt,
+  trainHiMoE,
+  type LossValues,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+} from './trainer.js';

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AUGMENT, augmentWindow } from '../../../../src-main/model/training/index.js';
+import { seededRng } from '../../../../src-main/model/runtime/index.js';
+import { cloneWindow, randomWindow, smallConfig } from '../himoe/fixtures.js';
+
+const config = smallConfig();
+const none = { ...DEFAULT_AUGMENT, modalityDropout: 0, segmentDropout: 0, timeShift: 0, jitterSec: 0, rateChange: 0, maxGain: 1 };
+
+describe('window augmentations', () => {
+  it('drops whole modalities but always keeps at least one', () => {
+    const w = randomWindow(config, 1);
+    const rng = seededRng(1, 'aug');
+    let droppedSome = 0;
+    for (let i = 0; i < 200; i++) {
+      const a = augmentWindow(w, rng, { ...none, modalityDropout: 1 });
+      const present = Object.values(a.modalities).filter((m) => m!.patchPresent.some((p) => p === 1)).length;
+      expect(present).toBeGreaterThanOrEqual(1);
+      if (present < 3) droppedSome++;
+      for (const m of Object.values(a.modalities)) if (m!.patchPresent.every((p) => p === 0)) expect(m!.mask.every((v) => v === 0)).toBe(true);
+    }
+    expect(droppedSome).toBeGreaterThan(100);
+  });
+
+  it('cuts one contiguous 0.5-5 s gap per modality and marks the patches it empties as missing', () => {
+    const w = randomWindow(config, 2);
+    const a = augmentWindow(w, seededRng(2, 'aug'), { ...none, segmentDropout: 1 });
+    for (const [m, wm] of Object.entries(a.modalities)) {
+      const missing = Array.from(wm!.mask).map((v, k) => (v === 0 ? k : -1)).filter((k) => k >= 0);
+      const lenSec = missing.length / wm!.rateHz;
+      expect(lenSec, m).toBeGreaterThanOrEqual(0.5 - 1 / wm!.rateHz);
+      expect(lenSec, m).toBeLessThanOrEqual(5 + 1 / wm!.rateHz);
+      expect(missing[missing.length - 1]! - missing[0]! + 1, m).toBe(missing.length);
+      const S = wm!.samplesPerPatch;
+      for (let p = 0; p < wm!.patchPresent.length; p++) {
+        const present = Array.from(wm!.mask.subarray(p * S, (p + 1) * S)).filter((v) => v === 1).length;
+        expect(wm!.patchPresent[p], `${m} patch ${p}`).toBe(present >= S / 2 ? 1 : 0);
+      }
+    }
+  });
+
+  it('shifts a modality\'s patch times by at most 2 s and jitters them, without touching the input window', () => {
+    const w = randomWindow(config, 3);
+    const before = cloneWindow(w);
+    const a = augmentWindow(w, seededRng(3, 'aug'), { ...none, timeShift: 1, jitterSec: 0.01 });
+    expect(w).toEqual(before);
+    for (const [m, wm] of Object.entries(a.modalities)) {
+      const orig = w.modalities[m as 'EEG']!.patchTimesSec;
+      const shifts = Array.from(wm!.patchTimesSec).map((t, i) => t - orig[i]!);
+      const mean = shifts.reduce((s, x) => s + x, 0) / shifts.length;
+      expect(Math.abs(mean)).toBeLessThanOrEqual(2.01);
+      expect(Math.abs(mean)).toBeGreaterThan(0);
+      for (const s of shifts) expect(Math.abs(s - mean)).toBeLessThan(0.06);
+    }
+  });
+
+  it('scales amplitudes by at most the configured gain and perturbs the rate by at most 2 %', () => {
+    const w = randomWindow(config, 4);
+    const a = augmentWindow(w, seededRng(4, 'aug'), { ...none, maxGain: 1.25 });
+    const ratio = a.modalities.ECG!.x[10]! / w.modalities.ECG!.x[10]!;
+    expect(ratio).toBeGreaterThanOrEqual(0.8 - 1e-6);
+    expect(ratio).toBeLessThanOrEqual(1.25 + 1e-6);
+    for (let i = 0; i < w.modalities.ECG!.x.length; i++) expect(a.modalities.ECG!.x[i]).toBeCloseTo(w.modalities.ECG!.x[i]! * ratio, 4);
+    // a linear ramp resampled 2 % slower stays a ramp whose slope changes by at most 2 %
+    const ramp = cloneWindow(w);
+    const ecg = ramp.modalities.ECG!;
+    for (let k = 0; k < ecg.x.length; k++) ecg.x[k] = k;
+    const r = augmentWindow(ramp, seededRng(5, 'aug'), { ...none, rateChange: 1 }).modalities.ECG!;
+    const T = ecg.x.length;
+    const slope = r.x[T - 1]! - r.x[T - 2]!;
+    expect(slope).toBeGreaterThanOrEqual(0.98 - 1e-4);
+    expect(slope).toBeLessThanOrEqual(1.02 + 1e-4);
+    expect(r.x[T - 1]).toBeCloseTo(T - 1, 4);
+  });
+});
