@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEdf, sampleTimeSec } from '../../../../src-main/storage/edf/index.js';
 import { exportEdf } from '../../../../src-main/storage/export/edf-export.js';
 import { loadExportSession } from '../../../../src-main/storage/export/export-session.js';
+import { XdfWriter } from '../../../../src-main/storage/xdf/index.js';
 import { MARKERS, truth, writeFixtureXdf } from './xdf-fixture.js';
 
 let dir: string;
@@ -66,6 +67,32 @@ describe('session -> EDF+/BDF+ export', () => {
     const i = 3 * 256 + 128; // record 3 = session 6.5 s
     expect(sampleTimeSec(file, fp1, i)).toBeCloseTo(6.5, 9);
     expect(Math.abs(fp1.values[i]! - truth('eeg', 0, 6.5))).toBeLessThan(2);
+  });
+
+  it('says so when a recording has no numeric stream to write', async () => {
+    const xdf = join(dir, 'markers-only.xdf');
+    const w = await XdfWriter.create(xdf);
+    const id = w.addStream({ id: 'm', name: 'Markers', type: 'MARKER', channels: [{ label: 'm', unit: '' }], channelFormat: 'string', nominalRateHz: 0, sourceId: 's' });
+    w.appendSamples(id, Float64Array.from([1, 2]), ['a', 'b']);
+    await w.close();
+    const session = await loadExportSession(xdf);
+    expect(session.events.map((e) => e.text)).toEqual(['a', 'b']);
+    expect(() => exportEdf(session, join(dir, 'markers-only.edf'), { format: 'edf' })).toThrow(/markers-only\.xdf: no numeric stream to write to EDF/);
+  });
+
+  it('exports an irregular numeric stream at its measured rate, with a warning', async () => {
+    const xdf = join(dir, 'irregular.xdf');
+    const w = await XdfWriter.create(xdf);
+    const id = w.addStream({ id: 'p', name: 'Prediction', type: 'PREDICTION', channels: [{ label: 'valence', unit: 'a.u.' }], channelFormat: 'float32', nominalRateHz: 0, sourceId: 's' });
+    const times = Float64Array.from({ length: 40 }, (_, i) => 10 + i * 0.25 + 0.01 * Math.sin(i));
+    w.appendSamples(id, times, Float32Array.from(times, (t) => Math.sin(t)));
+    await w.close();
+    const session = await loadExportSession(xdf);
+    const out = join(dir, 'irregular.edf');
+    exportEdf(session, out, { format: 'edf' });
+    const file = readEdf(out);
+    expect(file.signals[0]!.rateHz).toBe(4);
+    expect(session.warnings.join()).toMatch(/"Prediction" is irregular; exported at its measured rate rounded to 4 Hz/);
   });
 
   it('refuses to overwrite an existing file unless asked', async () => {
