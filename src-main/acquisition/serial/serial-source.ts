@@ -32,7 +32,8 @@ export interface SerialSourceOptions {
   clockOffsetIntervalSec?: number;
   /** Port opener (default: the `serialport` package). */
   openPort?: PortOpener;
-  /** A running port silent for this long counts as unplugged and is reopened (default 3 s; 0 = never).
+  /** A running port silent for this long counts as unplugged and is reopened (default 3 s or five
+   *  periods of the slowest stream, whichever is longer; 0 = never).
    *  Catches links that die without an error: a hung-up pty or a stalled Bluetooth rfcomm. */
   dataTimeoutSec?: number;
 }
@@ -98,7 +99,9 @@ export class SerialSource implements SignalSource {
     this.initialDelayMs = opts.reconnect?.initialDelayMs ?? 100;
     this.maxDelayMs = opts.reconnect?.maxDelayMs ?? 2000;
     this.offsetIntervalSec = opts.clockOffsetIntervalSec ?? 2;
-    this.dataTimeoutMs = (opts.dataTimeoutSec ?? 3) * 1000;
+    // Default: 3 s, or five sample periods of the slowest stream (a 1 Hz BITalino is not silent).
+    const slowestHz = Math.min(...opts.protocol.streams().map((sp) => (sp.nominalRateHz > 0 ? sp.nominalRateHz : Infinity)));
+    this.dataTimeoutMs = (opts.dataTimeoutSec ?? Math.max(3, Number.isFinite(slowestHz) ? 5 / slowestHz : 3)) * 1000;
     this.label = opts.label ?? `${opts.protocol.name} on ${opts.path}`;
     this.listeners = new ListenerSet<SourceEvent>();
     const infos: StreamInfo[] = [];
