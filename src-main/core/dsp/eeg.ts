@@ -242,12 +242,18 @@ export class StreamingBandPowers {
     }
     const n = values.length / ch;
     let updates = 0;
-    for (let i = 0; i < n; i++) {
-      const o = this.writeRow * ch;
-      for (let c = 0; c < ch; c++) this.ring[o + c] = values[i * ch + c]!;
-      this.writeRow = (this.writeRow + 1) % this.ringRows;
-      if (this.filled < this.ringRows) this.filled++;
-      this.sinceUpdate++;
+    let i = 0;
+    while (i < n) {
+      // Copy in blocks up to the ring's end or the next possible update.
+      const due = Math.max(1, Math.max(this.ringRows - this.filled, this.hopRows - this.sinceUpdate));
+      const k = Math.min(n - i, this.ringRows - this.writeRow, due);
+      const src = values.subarray(i * ch, (i + k) * ch);
+      const dst = this.writeRow * ch;
+      for (let j = 0; j < src.length; j++) this.ring[dst + j] = src[j]!;
+      this.writeRow = (this.writeRow + k) % this.ringRows;
+      this.filled = Math.min(this.ringRows, this.filled + k);
+      this.sinceUpdate += k;
+      i += k;
       if (this.filled === this.ringRows && this.sinceUpdate >= this.hopRows) {
         this.sinceUpdate = 0;
         this.update();
