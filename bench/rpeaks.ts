@@ -15,7 +15,7 @@ const RUNS = Math.max(5, Math.round(argNumber('--runs', 5)));
 const ecg = synthEcg({ rateHz: RATE_HZ, durationSec: DURATION_SEC, heartRateBpm: (t) => 70 + 25 * Math.sin((2 * Math.PI * t) / 900), seed: 360, emgMv: 0.05, baselineMv: 0.5, powerlineMv: 0.15, lineHz: 60 });
 
 const batchMs: number[] = [];
-let lastPeaks = new Int32Array(0);
+let lastPeaks: Int32Array = new Int32Array(0);
 for (let r = 0; r < RUNS; r++) {
   const t0 = performance.now();
   lastPeaks = detectRPeaks(ecg.signal, RATE_HZ, { lineHz: 60 }).peaks;
