@@ -6,9 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { WorkstationService, type RecordingRequest, type RecordingTarget } from '../engine/workstation-service.js';
-import { beginSessionRecording, finishSessionRecording } from '../storage/library/session-folder.js';
-import { Library } from '../storage/library/library.js';
+import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
+import { WorkstationService } from '../engine/workstation-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
@@ -17,35 +16,6 @@ import type { CliIo } from './main.js';
 export function defaultRendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   return resolve(here, '..', '..', 'src-renderer', 'dist');
-}
-
-/** Recordings become workspace sessions: folder + session.json + lock, indexed at both ends. */
-export function workspaceRecordingPlanner(workspace: string, log: (line: string) => void) {
-  return async (req: RecordingRequest): Promise<RecordingTarget> => {
-    const session = await beginSessionRecording(workspace, {
-      subject: req.subject,
-      protocol: 'live',
-      source: req.source,
-      streams: req.streams,
-      notes: req.notes,
-    });
-    const index = async () => {
-      const lib = Library.open(workspace);
-      try {
-        await lib.indexSession(session.meta.id);
-      } finally {
-        lib.close();
-      }
-    };
-    await index().catch((err: Error) => log(`library: could not index ${session.meta.id} at start: ${err.message}`));
-    return {
-      path: session.xdfPath,
-      finish: async () => {
-        await finishSessionRecording(workspace, session.meta.id);
-        await index().catch((err: Error) => log(`library: could not index ${session.meta.id}: ${err.message} (run \`himoe library rebuild\`)`));
-      },
-    };
-  };
 }
 
 export interface ServeOptions {

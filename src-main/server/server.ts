@@ -9,9 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isRequestName, requestEnvelopeSchema, requests, type ResponseEnvelope } from '../api/contract.js';
-import { HimoeError } from '../core/errors.js';
-import type { ViewHandle, WorkstationService } from '../engine/workstation-service.js';
+import { requestEnvelopeSchema, type ResponseEnvelope } from '../api/contract.js';
+import { ApiSession } from '../engine/api-session.js';
+import type { WorkstationService } from '../engine/workstation-service.js';
 
 export const WS_PATH = '/ws';
 export const WS_PROTOCOL = 'himoe.v1';
@@ -122,11 +122,6 @@ function send(ws: WebSocket, message: ResponseEnvelope): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 }
 
-function errorOf(err: unknown): { code: string; message: string } {
-  if (err instanceof HimoeError) return { code: err.code, message: err.message };
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-}
-
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? generateToken();
@@ -156,7 +151,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   wss.on('connection', (ws: WebSocket) => {
-    const views = new Map<string, ViewHandle>();
+    const api = new ApiSession(service, (_viewId, bytes) => {
+      if (ws.readyState === ws.OPEN && ws.bufferedAmount < MAX_BUFFERED_BYTES) ws.send(bytes, { binary: true });
+    });
     const offEvents = service.onEvent((event) => send(ws, { type: 'event', event }));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -169,8 +166,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ws.on('error', (err) => log(`WebSocket closed on error: ${err.message}`));
     ws.on('close', () => {
       offEvents();
-      for (const v of views.values()) v.close();
-      views.clear();
+      api.close();
     });
 
     async function handle(text: string): Promise<void> {
@@ -186,42 +182,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         ws.close(1008, 'message is not a request envelope {id, method, params}');
         return;
       }
-      const { id, method } = env.data;
-      if (!isRequestName(method)) {
-        send(ws, { type: 'response', id, ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown method "${method}"` } });
-        return;
-      }
-      const parsed = requests[method].params.safeParse(env.data.params ?? {});
-      if (!parsed.success) {
-        const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
-        send(ws, { type: 'response', id, ok: false, error: { code: 'BAD_PARAMS', message: `${method}: ${detail}` } });
-        return;
-      }
-      try {
-        let result: unknown;
-        if (method === 'view.subscribe') {
-          const p = requests['view.subscribe'].params.parse(parsed.data);
-          views.get(p.viewId)?.close();
-          views.set(
-            p.viewId,
-            service.openView(p, (bytes) => {
-              if (ws.readyState === ws.OPEN && ws.bufferedAmount < MAX_BUFFERED_BYTES) ws.send(bytes, { binary: true });
-            }),
-          );
-          result = { viewId: p.viewId };
-        } else if (method === 'view.unsubscribe') {
-          const p = requests['view.unsubscribe'].params.parse(parsed.data);
-          views.get(p.viewId)?.close();
-          views.delete(p.viewId);
-          result = { viewId: p.viewId };
-        } else {
-          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- params validated above against this method's schema
-          result = await service.call(method, parsed.data as any);
-        }
-        send(ws, { type: 'response', id, ok: true, result });
-      } catch (err) {
-        send(ws, { type: 'response', id, ok: false, error: errorOf(err) });
-      }
+      const outcome = await api.handle(env.data.method, env.data.params);
+      send(ws, { type: 'response', id: env.data.id, ...outcome });
     }
   });
 

@@ -17,7 +17,69 @@ export class ApiError extends Error {
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-export class ApiClient {
+/** What the views use, whichever transport carries it. */
+export interface WorkstationClient {
+  call<N extends RequestName>(method: N, params: RequestParams<N>): Promise<RequestResult<N>>;
+  onEvent(listener: (e: ApiEvent) => void): () => void;
+  onFrame(listener: (f: Frame) => void): () => void;
+  onClose(listener: (reason: string) => void): () => void;
+}
+
+/** The bridge the Electron preload exposes as `window.himoe` (named functions only). */
+interface PreloadBridge {
+  call(method: string, params: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }>;
+  onEvent(listener: (event: unknown) => void): () => void;
+  onFrames(viewId: string, listener: (bytes: ArrayBuffer) => void): () => void;
+}
+
+/** The desktop app's client: the same contract over Electron IPC and MessagePorts. */
+export class IpcClient implements WorkstationClient {
+  private readonly frameListeners = new Set<(f: Frame) => void>();
+  private readonly viewOffs = new Map<string, () => void>();
+
+  constructor(private readonly bridge: PreloadBridge) {}
+
+  static fromWindow(): IpcClient | null {
+    const bridge = (window as unknown as { himoe?: PreloadBridge }).himoe;
+    return bridge ? new IpcClient(bridge) : null;
+  }
+
+  async call<N extends RequestName>(method: N, params: RequestParams<N>): Promise<RequestResult<N>> {
+    if (method === 'view.subscribe') {
+      const viewId = (params as RequestParams<'view.subscribe'>).viewId;
+      this.viewOffs.get(viewId)?.();
+      this.viewOffs.set(
+        viewId,
+        this.bridge.onFrames(viewId, (bytes) => {
+          const frame = decodeFrame(new Uint8Array(bytes));
+          for (const l of this.frameListeners) l(frame);
+        }),
+      );
+    }
+    const outcome = await this.bridge.call(method, params);
+    if (!outcome.ok) throw new ApiError(outcome.error.code, outcome.error.message);
+    return outcome.result as RequestResult<N>;
+  }
+
+  onEvent(listener: (e: ApiEvent) => void): () => void {
+    return this.bridge.onEvent((raw) => {
+      const parsed = eventSchema.safeParse(raw);
+      if (parsed.success) listener(parsed.data);
+    });
+  }
+
+  onFrame(listener: (f: Frame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  onClose(): () => void {
+    // The window and the main process live and die together.
+    return () => {};
+  }
+}
+
+export class ApiClient implements WorkstationClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private readonly eventListeners = new Set<(e: ApiEvent) => void>();

@@ -1,0 +1,74 @@
+// Electron main process: one secure window on the custom himoe:// protocol, the workstation
+// service behind the typed IPC transport, and a clean shutdown that always finishes a
+// running recording. Launched by `npm start` where Electron can be installed.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, protocol, session, shell } from 'electron';
+import { WorkstationService } from '../engine/workstation-service.js';
+import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
+import { attachIpcTransport } from './ipc-transport.js';
+import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, resolveAppAsset, windowWebPreferences } from './security.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererRoot = resolve(here, '..', '..', 'src-renderer', 'dist');
+const preloadPath = join(here, 'preload.cjs');
+const workspace = process.env.HIMOE_WORKSPACE ?? join(homedir(), 'HiMoE Workspace');
+
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+async function createWindow(service: WorkstationService): Promise<void> {
+  const win = new BrowserWindow({ width: 1400, height: 900, show: false, webPreferences: windowWebPreferences(preloadPath) });
+  const detach = attachIpcTransport(service, win.webContents);
+  win.on('closed', detach);
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    // Links to documentation open in the user's browser; nothing opens inside the app.
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isAllowedNavigation(url)) event.preventDefault();
+  });
+  win.once('ready-to-show', () => win.show());
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  await mkdir(workspace, { recursive: true });
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveAppAsset(rendererRoot, request.url);
+    if (!file) return new Response('not found', { status: 404 });
+    try {
+      const body = await readFile(file);
+      return new Response(body, {
+        headers: { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+      });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
+  // Refuse every other scheme a compromised page might try to load through the network stack.
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)) });
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    void service.shutdown().finally(() => app.quit());
+  });
+  app.on('window-all-closed', () => app.quit());
+  await createWindow(service);
+}
+
+void main();
