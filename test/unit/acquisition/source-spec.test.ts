@@ -3,7 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { createSourceSet, HOST_CLOCK, parseSourceSpec } from '../../../src-main/acquisition/source-spec.js';
+import { resolveBrainFlow } from '../../../src-main/acquisition/brainflow/loader.js';
 import { SerialSource } from '../../../src-main/acquisition/serial/serial-source.js';
+import { main } from '../../../src-main/cli/main.js';
 import { SourceError } from '../../../src-main/core/errors.js';
 import { LineTestProtocol } from '../../integration/serial-harness.js';
 
@@ -95,5 +97,15 @@ describe('createSourceSet', () => {
 
   it('passes protocol option errors through (the registry names the bad option)', async () => {
     await expect(createSourceSet([parseSourceSpec('bitalino:/dev/rfcomm0:ecg=B7')], { durationSec: 1 })).rejects.toThrow(/ecg/);
+  });
+
+  it.skipIf(resolveBrainFlow() !== null)('without brainflow, himoe record --source brainflow:-1 fails with the install hint and exit code 1', async () => {
+    let stderr = '';
+    const code = await main(['record', '--source', 'brainflow:-1', '--duration', '1', '--out', '/tmp/himoe-never-written.xdf'], {
+      stdout: () => {},
+      stderr: { write: (t: string) => (stderr += t) },
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/BRAINFLOW_MISSING.*npm install brainflow/);
   });
 });
