@@ -53,10 +53,14 @@ export function allocNd(dtype: NdDtype, length: number): NdData {
   return new CTORS[dtype](length);
 }
 
-/** Copies `count` items of `dtype` from raw bytes (any alignment, either byte order) into a new
- *  native typed array. */
-export function decodeItems(bytes: Uint8Array, dtype: NdDtype, count: number, littleEndian: boolean): NdData {
+/** `count` items of `dtype` from raw bytes (any alignment, either byte order) as a native typed
+ *  array: a new copy, or - with `alias` - a view on `bytes` when they are aligned and in native
+ *  order (no copy; the caller then must not reuse `bytes`). */
+export function decodeItems(bytes: Uint8Array, dtype: NdDtype, count: number, littleEndian: boolean, alias = false): NdData {
   const size = ND_ITEM_BYTES[dtype];
+  if (alias && (size === 1 || littleEndian === NATIVE_LE) && bytes.byteOffset % size === 0 && bytes.length >= count * size) {
+    return new CTORS[dtype](bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+  }
   const out = allocNd(dtype, count);
   const dst = new Uint8Array(out.buffer, out.byteOffset, count * size);
   dst.set(bytes.subarray(0, count * size));

@@ -55,6 +55,15 @@ export class ByteStream {
     return out;
   }
 
+  /** Like read, but the bytes are never shared with the input's chunks (a copy when they were
+ *  a view), so a typed array may alias them. */
+  async readOwned(n: number): Promise<Uint8Array> {
+    const first = this.chunks[0];
+    const isView = n > 0 && first !== undefined && first.length - this.head >= n;
+    const b = await this.read(n);
+    return isView ? b.slice() : b;
+  }
+
   /** Skips n bytes without keeping them. */
   async skip(n: number): Promise<void> {
     while (n > 0) {

@@ -220,15 +220,15 @@ class MatParser {
     return { type: w0, nbytes, small: null, at };
   }
 
-  /** Reads an element's data (and its padding to 8 bytes). */
-  async readData(s: ByteStream, room: number): Promise<{ tag: Tag; data: Uint8Array }> {
+  /** Reads an element's data (and its padding to 8 bytes); `owned`: not shared with the input. */
+  async readData(s: ByteStream, room: number, owned = false): Promise<{ tag: Tag; data: Uint8Array }> {
     const tag = await this.readTag(s, room);
     if (tag.small) return { tag, data: tag.small };
     if (tag.type === MI.MATRIX || tag.type === MI.COMPRESSED) throw this.malformed(s, `unexpected nested matrix at byte ${tag.at}`);
     if (tag.nbytes > this.maxArray) {
       throw new DatasetError('TOO_LARGE', `${s.label}: element at byte ${tag.at} holds ${tag.nbytes} bytes; the limit is ${this.maxArray}`, { byteOffset: tag.at });
     }
-    const data = await s.read(tag.nbytes);
+    const data = owned ? await s.readOwned(tag.nbytes) : await s.read(tag.nbytes);
     const padded = Math.min(pad8(tag.nbytes), room - 8);
     if (padded > tag.nbytes) await s.skip(padded - tag.nbytes);
     return { tag, data };
@@ -353,7 +353,7 @@ class MatParser {
 
   private async readNumeric(s: ByteStream, room: number, cls: MatNumericClass, count: number, dims: number[], path: MatPath): Promise<NdData> {
     const at = s.pos;
-    const el = await this.readData(s, room);
+    const el = await this.readData(s, room, true);
     const type = el.tag.type;
     const size = MI_BYTES[type];
     if (size === undefined || type === MI.UTF8 || type === MI.UTF16 || type === MI.UTF32) throw this.malformed(s, `numeric data of "${path.join('.')}" at byte ${at} has data type ${type}`);
@@ -371,7 +371,7 @@ class MatParser {
       for (let i = 0; i < count; i++) out[i] = Number(type === MI.INT64 ? dv.getBigInt64(i * 8, this.le) : dv.getBigUint64(i * 8, this.le));
       stored = out;
     } else {
-      stored = decodeItems(el.data, MI_DTYPE[type]!, count, this.le);
+      stored = decodeItems(el.data, MI_DTYPE[type]!, count, this.le, !el.tag.small);
     }
     const want = CLASS_DTYPE[cls];
     if (want === undefined) return stored instanceof Float64Array ? stored : Float64Array.from(stored);

@@ -35,6 +35,9 @@ export type PyValue = null | boolean | number | string | PyBytes | PyTuple | PyD
 export interface PickleReadOptions {
   /** Name of the input for error messages (a file path). */
   source?: string;
+  /** Copy array data out of the input (default false: an aligned little-endian C-order array
+   *  is a view on the input buffer, which the caller then must not modify). */
+  copyArrays?: boolean;
 }
 
 /** The numpy reconstructors this reader interprets, plus the byte constructors of Python 3. */
@@ -122,7 +125,7 @@ function latin1Encode(s: string): Uint8Array | null {
 
 /** Reads a pickle (protocol 0, 1 or 2) without executing anything. */
 export function readPickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyValue {
-  return new PickleParser(bytes, opts.source ?? 'pickle').run();
+  return new PickleParser(bytes, opts.source ?? 'pickle', !opts.copyArrays).run();
 }
 
 class PickleParser {
@@ -137,6 +140,7 @@ class PickleParser {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly source: string,
+    private readonly aliasArrays: boolean,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -432,7 +436,9 @@ class PickleParser {
       if (raw.length !== count * itemBytes) {
         this.fail('PICKLE_MALFORMED', `numpy array of shape [${shape.join(', ')}] ${dtypeItem.dtype} needs ${count * itemBytes} bytes; the data has ${raw.length}`);
       }
-      let data = decodeItems(raw, dtypeItem.dtype, count, dtypeItem.littleEndian);
+      // Only bytes that are the input's own (not text re-encoded by _codecs.encode) may be aliased.
+      const ownBytes = raw.buffer === this.bytes.buffer;
+      let data = decodeItems(raw, dtypeItem.dtype, count, dtypeItem.littleEndian, this.aliasArrays && ownBytes);
       if (fortranItem === true || fortranItem === 1) data = columnMajorToRowMajor(data, shape);
       target.array = { dtype: dtypeItem.dtype, shape: [...shape], data };
       return;

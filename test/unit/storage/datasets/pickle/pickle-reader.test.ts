@@ -90,6 +90,23 @@ describe('readPickle on numpy pickles', () => {
   });
 });
 
+describe('readPickle array memory', () => {
+  it('copies array data out of the input with copyArrays, and otherwise may share it', () => {
+    const file = write('alias.dat', '--style', 'py2', '--protocol', '2');
+    const bytes = readFileSync(file);
+    const expected = readF8(`${file}.data.f8`);
+
+    const copied = arrayOf(readPickle(bytes, { copyArrays: true }), 'data');
+    const shared = arrayOf(readPickle(bytes), 'data');
+    bytes.fill(0);
+
+    expect(maxAbsDiff(copied.data, expected)).toBe(0);
+    // A view when the payload happened to be 8-byte aligned in the file, a copy otherwise.
+    const aliased = shared.data.buffer === bytes.buffer;
+    expect(maxAbsDiff(shared.data, expected) === 0).toBe(!aliased);
+  });
+});
+
 describe('readPickle on hostile or broken input', () => {
   it('refuses GLOBAL os.system, names it and its offset, and runs nothing', () => {
     const marker = join(tmp.dir, 'pwned');
