@@ -104,6 +104,10 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   engine.subscribe((event) => {
     if (event.kind === 'sourceError') problems.push(`${event.sourceId}: ${event.error.message}`);
     if (event.kind === 'recorderError') problems.push(`recorder: ${event.error.message}`);
+    // A device lost or back is news while recording, not only in the summary.
+    if (event.kind === 'sourceState' && (event.state === 'disconnected' || event.detail?.startsWith('reconnected'))) {
+      stderr.write(`${event.sourceId}: ${event.state}${event.detail ? ` (${event.detail})` : ''}\n`);
+    }
   });
 
   const onlySynthetic = specs.every((s) => s.kind === 'synthetic');
