@@ -28,6 +28,9 @@ export interface EdfReadOptions {
   /** Read the whole records a truncated file holds (with a warning) instead of failing with
    *  TRUNCATED. Default false. */
   allowTruncated?: boolean;
+  /** Decode only the ordinary signals with these labels (default: all). Others are skipped
+   *  without allocating their values; annotations are always decoded. */
+  signals?: readonly string[];
 }
 
 export interface EdfSignal {
@@ -212,8 +215,10 @@ export function readEdfBytes(bytes: Uint8Array, opts: EdfReadOptions = {}, fileN
 
   // Data: physical values per ordinary signal, TALs per annotation signal.
   const signals: EdfSignal[] = [];
-  const decoders: Array<{ values: Float64Array; gain: number; offset: number } | null> = headers.map((h, i) => {
+  const wanted = opts.signals ? new Set(opts.signals) : null;
+  const decoders: Array<{ values: Float64Array; gain: number; offset: number } | null | 'skip'> = headers.map((h, i) => {
     if (h.annotation) return null;
+    if (wanted && !wanted.has(h.label)) return 'skip';
     const gain = (h.pMax - h.pMin) / (h.dMax - h.dMin);
     const values = new Float64Array(recordCount * h.spr);
     signals.push({
@@ -247,6 +252,10 @@ export function readEdfBytes(bytes: Uint8Array, opts: EdfReadOptions = {}, fileN
       const h = headers[s]!;
       const dec = decoders[s];
       const spr = h.spr;
+      if (dec === 'skip') {
+        p += spr * bps;
+        continue;
+      }
       if (dec === null) {
         const tals = parseRecordTals(bytes.subarray(p, p + spr * bps), p, fileName);
         tals.forEach((tal, k) => {

@@ -81,6 +81,16 @@ describe('EDF+/BDF+ writer and reader round trip', () => {
     });
   }
 
+  it('decodes only the signals asked for, keeping annotations and record onsets', () => {
+    const spec = multiRateSpec('bdf');
+    const { bytes, result } = encodeEdf(spec);
+    const file = readEdfBytes(bytes, { signals: ['ECG II'] });
+    expect(file.signals.map((s) => s.label)).toEqual(['ECG II']);
+    expect(maxAbsError(file.signals[0]!.values, spec.signals[1]!.values)).toBeLessThanOrEqual(result.signals[1]!.quantumPhysical / 2 + 1e-12);
+    expect(file.annotations).toHaveLength(3);
+    expect(file.recordOnsetsSec[9]).toBe(9);
+  });
+
   it('chooses physical ranges from the data so the quantisation step is the data range over the digital range', () => {
     const spec = multiRateSpec('edf');
     const { result } = encodeEdf(spec);
