@@ -27,19 +27,30 @@ export function bitalinoChannelBits(position: number): number {
   return position < 4 ? 10 : 6;
 }
 
+/** One byte through the API's bit-serial CRC-4 (x^4 + x + 1): only the low 4 bits of its register matter. */
+function crc4Byte(state: number, byte: number): number {
+  let x = state;
+  for (let bit = 7; bit >= 0; bit--) {
+    x <<= 1;
+    if (x & 0x10) x ^= 0x03;
+    x ^= (byte >> bit) & 1;
+  }
+  return x & 0x0f;
+}
+
+/** CRC-4 register after a byte, for every (register, byte): 16 x 256 entries. */
+const CRC4_TABLE = (() => {
+  const t = new Uint8Array(16 * 256);
+  for (let x = 0; x < 16; x++) for (let b = 0; b < 256; b++) t[(x << 8) | b] = crc4Byte(x, b);
+  return t;
+})();
+
 /** CRC-4 of a frame whose last byte's low nibble is taken as zero. */
 export function bitalinoCrc4(buf: Uint8Array, offset: number, length: number): number {
   let x = 0;
   const last = offset + length - 1;
-  for (let i = offset; i <= last; i++) {
-    const byte = i === last ? buf[i] & 0xf0 : buf[i];
-    for (let bit = 7; bit >= 0; bit--) {
-      x <<= 1;
-      if (x & 0x10) x ^= 0x03;
-      x ^= (byte >> bit) & 1;
-    }
-  }
-  return x & 0x0f;
+  for (let i = offset; i < last; i++) x = CRC4_TABLE[(x << 8) | buf[i]];
+  return CRC4_TABLE[(x << 8) | (buf[last] & 0xf0)];
 }
 
 /** Decode the K-th analog channel of the frame at `o` of `n` bytes (no CRC check). */
