@@ -7,6 +7,7 @@ import type { Modality, ModelWindow } from '../../core/align/types.js';
 import { tf } from '../runtime/index.js';
 import { ModelError } from '../errors.js';
 import { samplesPerPatch, tokensPerWindow, type HiMoEConfig } from './config.js';
+import { encodeTime, timeEncodingFrequencies } from './layers.js';
 
 /** Per-channel affine normalisation x' = (x - center) / scale (robust per-subject statistics). */
 export interface ChannelNormalisation {
@@ -33,6 +34,10 @@ export interface WindowBatch {
   patchTimesSec: tf.Tensor3D;
   /** [B, L] reference token times minus the window end, seconds. */
   referenceTimesSec: tf.Tensor2D;
+  /** [M, B*L, dModel] sinusoidal encoding of patchTimesSec. */
+  patchTimeEncoding: tf.Tensor3D;
+  /** [B*L, dModel] sinusoidal encoding of referenceTimesSec. */
+  referenceTimeEncoding: tf.Tensor2D;
   /** [M, B, L, L] 1 where query token i may attend to patch j of modality m (present, j <= i, within the horizon). */
   keyMask: tf.Tensor4D;
   /** [M, B, L] 1 where modality m has data for token i (a key in reach; with alignment 'none', patch i present). */
@@ -45,7 +50,7 @@ export interface WindowBatch {
 }
 
 export function disposeBatch(batch: WindowBatch): void {
-  const all: tf.Tensor[] = [...batch.patches, batch.patchPresent, batch.patchTimesSec, batch.referenceTimesSec, batch.keyMask, batch.available, batch.tokenValid];
+  const all: tf.Tensor[] = [...batch.patches, batch.patchPresent, batch.patchTimesSec, batch.referenceTimesSec, batch.patchTimeEncoding, batch.referenceTimeEncoding, batch.keyMask, batch.available, batch.tokenValid];
   if (batch.targets) all.push(batch.targets);
   if (batch.targetMask) all.push(batch.targetMask);
   tf.dispose(all);
@@ -130,6 +135,13 @@ export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfi
     }
   });
 
+  const d = config.dModel;
+  const freqs = timeEncodingFrequencies(d);
+  const patchEnc = new Float32Array(M * B * L * d);
+  for (let r = 0; r < M * B * L; r++) encodeTime(times[r]!, freqs, d, patchEnc, r * d);
+  const refEnc = new Float32Array(B * L * d);
+  for (let r = 0; r < B * L; r++) encodeTime(refTimes[r]!, freqs, d, refEnc, r * d);
+
   const batch: WindowBatch = {
     size: B,
     tokens: L,
@@ -137,6 +149,8 @@ export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfi
     patchPresent: tf.tensor3d(present, [M, B, L]),
     patchTimesSec: tf.tensor3d(times, [M, B, L]),
     referenceTimesSec: tf.tensor2d(refTimes, [B, L]),
+    patchTimeEncoding: tf.tensor3d(patchEnc, [M, B * L, d]),
+    referenceTimeEncoding: tf.tensor2d(refEnc, [B * L, d]),
     keyMask: tf.tensor4d(keyMask, [M, B, L, L]),
     available: tf.tensor3d(available, [M, B, L]),
     tokenValid: tf.tensor2d(tokenValid, [B, L]),

@@ -17,12 +17,14 @@ export function addDense(p: ParamStore, name: string, inDim: number, outDim: num
   p.add(`${name}/bias`, [outDim], 'zeros');
 }
 
-/** y = x W + b over the last axis of x (any leading shape). */
+/** y = x W + b over the last axis of x (any leading shape); one fused kernel for matMul + bias. */
 export function dense(p: ParamStore, name: string, x: T): T {
   const w = p.get(`${name}/kernel`);
+  const bias = p.get(`${name}/bias`);
+  if (x.rank === 2) return tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias });
   const inDim = x.shape[x.rank - 1]!;
   const lead = x.shape.slice(0, -1);
-  const y = tf.add(tf.matMul(tf.reshape(x, [-1, inDim]), w), p.get(`${name}/bias`));
+  const y = tf.fused.matMul({ a: tf.reshape(x, [-1, inDim]) as tf.Tensor2D, b: w as tf.Tensor2D, bias });
   return tf.reshape(y, [...lead, w.shape[1]!]);
 }
 
@@ -33,6 +35,7 @@ export function addStackedDense(p: ParamStore, name: string, groups: number, inD
 }
 
 export function stackedDense(p: ParamStore, name: string, x: T): T {
+  // (tfjs-backend-wasm's fused matMul takes only rank-1 biases, so not fused here.)
   return tf.add(tf.matMul(x, p.get(`${name}/kernel`)), p.get(`${name}/bias`));
 }
 
@@ -69,15 +72,22 @@ export function dropout(x: T, rate: number, rng: Rng | undefined): T {
   return tf.mul(x, tf.div(tf.cast(tf.greaterEqual(u, rate), 'float32'), 1 - rate));
 }
 
-/** Sinusoidal encoding of times t (any shape, seconds) -> [..., dim]; periods from 0.5 s to 64 s. */
-export function timeEncoding(tSec: T, dim: number): T {
+/** Angular frequencies of the sinusoidal time encoding: periods from 0.5 s to 64 s. */
+export function timeEncodingFrequencies(dim: number): Float64Array {
   const half = Math.floor(dim / 2);
-  const freqs = new Float32Array(half);
+  const freqs = new Float64Array(half);
   for (let k = 0; k < half; k++) freqs[k] = (2 * Math.PI) / (0.5 * Math.pow(128, half > 1 ? k / (half - 1) : 0));
-  const angles = tf.mul(tf.expandDims(tSec, -1), tf.tensor1d(freqs));
-  const parts = [tf.sin(angles), tf.cos(angles)];
-  if (dim % 2 === 1) parts.push(tf.zerosLike(tf.slice(angles, new Array(angles.rank).fill(0), [...angles.shape.slice(0, -1), 1])));
-  return tf.concat(parts, -1);
+  return freqs;
+}
+
+/** Write the encoding of tSec ([sin(w_k t)]_k then [cos(w_k t)]_k, 0 for an odd last slot) into out[offset .. offset + dim). */
+export function encodeTime(tSec: number, freqs: Float64Array, dim: number, out: Float32Array, offset: number): void {
+  const half = freqs.length;
+  for (let k = 0; k < half; k++) {
+    out[offset + k] = Math.sin(freqs[k]! * tSec);
+    out[offset + half + k] = Math.cos(freqs[k]! * tSec);
+  }
+  if (dim % 2 === 1) out[offset + dim - 1] = 0;
 }
 
 /** Causal additive mask [1, 1, L, L]: 0 where key j <= query i, MASKED after. */

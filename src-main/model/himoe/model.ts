@@ -23,7 +23,6 @@ import {
   multiHeadAttention,
   rmsNorm,
   stackedDense,
-  timeEncoding,
   type T,
 } from './layers.js';
 import { balanceLoss, cccLoss, infoNceLoss, maskedMse } from './losses.js';
@@ -230,13 +229,13 @@ export class HiMoE {
     const embedded = c.modalities.map((spec, m) => dense(p, `enc/in/${spec.modality}`, tf.reshape(batch.patches[m]!, [N, -1])));
     const present = tf.reshape(batch.patchPresent, [M, N, 1]);
     let h = tf.add(tf.mul(tf.stack(embedded, 0), present), tf.mul(tf.sub(1, present), p.get('enc/missing_token')));
-    h = tf.add(tf.add(h, timeEncoding(tf.reshape(batch.patchTimesSec, [M, N]), d)), p.get('enc/modality_embedding'));
+    h = tf.add(tf.add(h, batch.patchTimeEncoding), p.get('enc/modality_embedding'));
     for (let l = 0; l < c.encoderLayers; l++) h = this.encoderBlock(`enc/block${l}`, h, B, L, rng);
 
     // Cross-modal alignment (a): time-aware cross-attention from the reference token times.
     let z: T;
     if (c.ablation.alignment === 'full') {
-      const q = dense(p, 'align/q', tf.add(timeEncoding(batch.referenceTimesSec, d), p.get('align/query')));
+      const q = dense(p, 'align/q', tf.add(batch.referenceTimeEncoding, p.get('align/query')));
       const qM = tf.reshape(tf.tile(tf.reshape(q, [1, N, d]), [M, 1, 1]), [M * B, L, d]);
       const k = tf.reshape(stackedDense(p, 'align/k', h), [M * B, L, d]);
       const v = tf.reshape(stackedDense(p, 'align/v', h), [M * B, L, d]);
@@ -269,19 +268,17 @@ export class HiMoE {
       const sharedExperts = ffn(p, 'moe/shared', tf.tile(tf.reshape(mean, [1, N, d]), [S, 1, 1]), true, rate, rng);
       const experts = tf.concat([modalityExperts, sharedExperts], 0);
       fused = tf.sum(tf.mul(experts, tf.reshape(tf.transpose(weights), [E, N, 1])), 0);
-      balance = balanceLoss(weights, batch.tokenValid);
+      balance = options.training === true ? balanceLoss(weights, batch.tokenValid) : tf.scalar(0);
     } else {
       fused = ffn(p, 'fuse/ffn', mean, false, rate, rng);
       weights = tf.concat([tf.div(availT, tf.maximum(availCount, 1)), tf.zeros([N, S])], 1);
       balance = tf.scalar(0);
     }
-    let u = tf.add(layerNorm(p, 'fuse/ln', tf.add(mean, fused)), timeEncoding(tf.reshape(batch.referenceTimesSec, [N]), d));
+    let u = tf.add(layerNorm(p, 'fuse/ln', tf.add(mean, fused)), batch.referenceTimeEncoding);
 
     // Causal temporal context over valid tokens.
     const temporalBias = tf.add(this.causal, tf.reshape(tf.mul(tf.sub(1, batch.tokenValid), MASKED), [B, 1, 1, L]));
-    u = tf.reshape(u, [B, L, d]);
-    for (let l = 0; l < c.temporalLayers; l++) u = this.temporalBlock(`temporal/block${l}`, u, temporalBias, rng);
-    u = tf.reshape(u, [N, d]);
+    for (let l = 0; l < c.temporalLayers; l++) u = this.temporalBlock(`temporal/block${l}`, u, B, L, temporalBias, rng);
 
     // Emotion Expert Bank.
     let r: T = tf.zeros([N, c.prototypes]);
@@ -354,12 +351,14 @@ export class HiMoE {
     return tf.add(y, dropout(ffn(p, `${name}/ffn`, layerNorm(p, `${name}/ln2`, y), true, c.dropout, rng), c.dropout, rng));
   }
 
-  private temporalBlock(name: string, x: T, bias: T, rng: Rng | undefined): T {
+  /** Pre-norm causal transformer block on x [B*L, d] (2-D, so every dense is one fused kernel). */
+  private temporalBlock(name: string, x: T, B: number, L: number, bias: T, rng: Rng | undefined): T {
     const c = this.config;
     const p = this.params;
+    const d = c.dModel;
     const hn = layerNorm(p, `${name}/ln1`, x);
-    const proj = (w: string) => dense(p, `${name}/attn/${w}`, hn);
-    const attended = multiHeadAttention(proj('q'), proj('k'), proj('v'), c.heads, bias);
+    const proj = (w: string) => tf.reshape(dense(p, `${name}/attn/${w}`, hn), [B, L, d]);
+    const attended = tf.reshape(multiHeadAttention(proj('q'), proj('k'), proj('v'), c.heads, bias), [B * L, d]);
     const y = tf.add(x, dropout(dense(p, `${name}/attn/o`, attended), c.dropout, rng));
     return tf.add(y, dropout(ffn(p, `${name}/ffn`, layerNorm(p, `${name}/ln2`, y), false, c.dropout, rng), c.dropout, rng));
   }
