@@ -86,6 +86,8 @@ export class SerialSource implements SignalSource {
   private lastOffsetEmitSec = Number.NEGATIVE_INFINITY;
   private minOffsetSec = Number.POSITIVE_INFINITY;
   private offsetPending = true;
+  /** Measurements still to take at the quick pace after a (re)connect. */
+  private quickOffsets = 0;
   private _reconnects = 0;
   private _bytes = 0;
 
@@ -214,6 +216,9 @@ export class SerialSource implements SignalSource {
     this.parser.reset();
     for (const st of this.staging.values()) st.count = 0;
     this.offsetPending = true;
+    // A power-cycled device restarts its clock: measure quickly so the engine's clock sync can
+    // confirm the reset (it wants consistent measurements, not one outlier) within a second.
+    this.quickOffsets = 4;
     this.minOffsetSec = Number.POSITIVE_INFINITY;
     port.onData((bytes) => {
       if (gen === this.generation) this.onBytes(bytes);
@@ -401,10 +406,12 @@ export class SerialSource implements SignalSource {
    *  receive-minus-device time seen in the interval (the least delayed sample). */
   private maybeEmitOffset(deviceStamped: boolean): void {
     const now = this.recvTimeSec;
-    if (!this.offsetPending && now - this.lastOffsetEmitSec < this.offsetIntervalSec) return;
+    const intervalSec = this.quickOffsets > 0 ? Math.min(0.25, this.offsetIntervalSec) : this.offsetIntervalSec;
+    if (!this.offsetPending && now - this.lastOffsetEmitSec < intervalSec) return;
     const offsetSec = deviceStamped ? this.minOffsetSec : 0;
     if (!Number.isFinite(offsetSec)) return;
     this.offsetPending = false;
+    if (this.quickOffsets > 0) this.quickOffsets--;
     this.lastOffsetEmitSec = now;
     this.minOffsetSec = Number.POSITIVE_INFINITY;
     this.listeners.emit({ kind: 'clockOffset', measurement: { sourceId: this.id, collectionTimeSec: now, offsetSec } });

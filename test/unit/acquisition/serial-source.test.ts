@@ -13,6 +13,7 @@ import { SerialSource } from '../../../src-main/acquisition/serial/serial-source
 import { SourceError } from '../../../src-main/core/errors.js';
 import type { SourceEvent } from '../../../src-main/core/streams/source.js';
 import type { Chunk } from '../../../src-main/core/streams/types.js';
+import { SessionEngine } from '../../../src-main/engine/session-engine.js';
 import {
   EmulatorDriver,
   LineTestEmulator,
@@ -38,7 +39,7 @@ interface Rig {
   cleanup: () => Promise<void>;
 }
 
-async function makeRig(rateHz: number, opts: { deviceClockStartSec?: number } = {}): Promise<Rig> {
+async function makeRig(rateHz: number, opts: { deviceClockStartSec?: number; clockOffsetIntervalSec?: number } = {}): Promise<Rig> {
   const n = pairNo++;
   const pair = new PtyPair(join(dir, `dev${n}`), join(dir, `emu${n}`));
   await pair.start();
@@ -50,7 +51,7 @@ async function makeRig(rateHz: number, opts: { deviceClockStartSec?: number } = 
     protocol: new LineTestProtocol(rateHz, opts.deviceClockStartSec !== undefined),
     clock: hostClock,
     reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
-    clockOffsetIntervalSec: 0.5,
+    clockOffsetIntervalSec: opts.clockOffsetIntervalSec ?? 0.5,
     dataTimeoutSec: 0.5,
   });
   const events: SourceEvent[] = [];
@@ -181,6 +182,37 @@ describe.skipIf(!hasSocat)('SerialSource over socat', () => {
       expect(after.firstIndex - expectedNext).toBeGreaterThan(0.8 * outageSec * 200);
       expect(after.firstIndex - expectedNext).toBeLessThan(1.2 * outageSec * 200);
     } finally {
+      await rig.cleanup();
+    }
+  });
+
+  it('maps a device-stamped stream correctly again soon after the device comes back with a restarted clock', async () => {
+    const rig = await makeRig(100, { deviceClockStartSec: 1000, clockOffsetIntervalSec: 5 });
+    const engine = new SessionEngine({ clock: hostClock });
+    engine.addSource(rig.source);
+    const lastSessionTime: number[] = [];
+    engine.subscribe((e) => {
+      if (e.kind === 'chunk') lastSessionTime.push(e.chunk.timestampsSec[e.chunk.timestampsSec.length - 1] - hostClock.nowSec());
+    });
+    try {
+      await engine.start();
+      await sleep(800);
+      await rig.driver.close();
+      await rig.pair.stop();
+      await waitFor(() => rig.source.state === 'disconnected', 3000);
+      await rig.pair.start();
+      rig.driver = new EmulatorDriver(new LineTestEmulator(100, 5), rig.pair.emuPath); // device clock now starts at 5 s
+      await rig.driver.open();
+      await waitFor(() => rig.source.state === 'running', 5000);
+      const n = lastSessionTime.length;
+      await sleep(1500);
+      await engine.stop();
+      // after the quick re-measurements, chunks land on the session clock near their arrival
+      const late = lastSessionTime.slice(n).slice(-20);
+      expect(late.length).toBeGreaterThan(5);
+      for (const lag of late) expect(Math.abs(lag)).toBeLessThan(0.25);
+    } finally {
+      await engine.release();
       await rig.cleanup();
     }
   });
