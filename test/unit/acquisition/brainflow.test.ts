@@ -2,6 +2,7 @@
 // JSON, the missing-package error, the worker pipeline against a generated fake `brainflow`
 // module (conformance, counters, markers, session release), and the real SYNTHETIC_BOARD when installed.
 
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +197,28 @@ describe('BrainFlowSource over the fake module', () => {
     const offset = events.find((e) => e.kind === 'clockOffset');
     expect(offset && offset.kind === 'clockOffset' && Math.abs(offset.measurement.offsetSec + performance.timeOrigin / 1000)).toBeLessThan(0.05);
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['prepare', 'start', 'marker 7', 'stop', 'release']);
+  });
+});
+
+describe('BrainFlowSource at process exit', () => {
+  it('releases a running board session when the process exits without stopping it', () => {
+    const log = join(dir, 'exit.log');
+    writeFileSync(log, '');
+    const script = join(dir, 'exit-child.mts');
+    const entry = join(process.cwd(), 'src-main/acquisition/brainflow/brainflow-source.ts');
+    writeFileSync(
+      script,
+      `import { BrainFlowSource } from ${JSON.stringify(entry)};
+const s = await BrainFlowSource.create({ board: -1, params: { otherInfo: ${JSON.stringify(log)} }, clock: { nowSec: () => performance.now() / 1000 }, modulePath: ${JSON.stringify(fakePath)} });
+await s.start();
+process.exit(0);
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    expect(calls.slice(0, 2)).toEqual(['prepare', 'start']);
+    expect(calls.at(-1)).toBe('release');
   });
 });
 
