@@ -10,6 +10,7 @@ import { HimoeFrameEmulator } from '../../../src-main/acquisition/serial/himoe-f
 import type { DeviceEmulator, SerialProtocol } from '../../../src-main/acquisition/serial/protocol.js';
 import { protocolFor } from '../../../src-main/acquisition/serial/registry.js';
 import { SerialSource } from '../../../src-main/acquisition/serial/serial-source.js';
+import { TextEmulator } from '../../../src-main/acquisition/serial/text/emulator.js';
 import { SourceError } from '../../../src-main/core/errors.js';
 import type { SourceEvent } from '../../../src-main/core/streams/source.js';
 import type { Chunk } from '../../../src-main/core/streams/types.js';
@@ -100,6 +101,11 @@ describe.skipIf(!hasSocat)('SerialSource over socat', () => {
   describeSourceConformance('SerialSource (OpenBCI Cyton emulator over a socat pty)', () => protocolRig(protocolFor('cyton', {}), new CytonEmulator()));
 
   describeSourceConformance('SerialSource (HiMoE framed protocol, device-stamped, over a socat pty)', () => protocolRig(protocolFor('himoe', {}), new HimoeFrameEmulator()));
+
+  describeSourceConformance('SerialSource (text lines with counter and device timestamp columns over a socat pty)', () => {
+    const options = { columns: [{ key: 'eda', unit: 'uS' }, { key: 'ecg', unit: 'mV' }], rateHz: 100, counterColumn: 0, timestampColumn: 1 };
+    return protocolRig(protocolFor('text', { columns: 'eda:uS,ecg:mV', rate: '100', counter: '0', timestamp: '1' }), new TextEmulator(options));
+  });
 
   it('streams at the device rate with consecutive counters and host timestamps on the session clock', async () => {
     const rig = await makeRig(250);
