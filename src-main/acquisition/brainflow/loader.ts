@@ -74,6 +74,7 @@ export function resolveBoardId(sourceId: string, board: string, mod: BrainFlowMo
 
 /** Descriptors of every preset the board has (BoardShim.getBoardPresets + getBoardDescr). */
 export function readDescriptors(mod: BrainFlowModule, boardId: number): Array<{ preset: number; descr: BrainFlowBoardDescr }> {
-  const presets = mod.BoardShim.getBoardPresets(boardId);
+  // BrainFlow before 5.x has no presets: the default preset is all there is.
+  const presets = typeof mod.BoardShim.getBoardPresets === 'function' ? mod.BoardShim.getBoardPresets(boardId) : [0];
   return presets.map((preset) => ({ preset, descr: mod.BoardShim.getBoardDescr(boardId, preset) as BrainFlowBoardDescr }));
 }
