@@ -105,6 +105,15 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('gap'), streamId: z.string(), missingCount: z.number(), fromSec: z.number(), toSec: z.number() }),
   z.object({ kind: z.literal('marker'), label: z.string(), tSec: z.number() }),
   z.object({ kind: z.literal('error'), code: z.string(), message: z.string(), sourceId: z.string().optional() }),
+  z.object({
+    kind: z.literal('quality'),
+    streamId: z.string(),
+    tSec: z.number(),
+    /** 0 (unusable) .. 1 (clean), for the stream as a whole and per channel, with reasons. */
+    index: z.number(),
+    reasons: z.array(z.string()),
+    channels: z.array(z.object({ label: z.string(), index: z.number(), reasons: z.array(z.string()) })),
+  }),
 ]);
 export type ApiEvent = z.infer<typeof eventSchema>;
 

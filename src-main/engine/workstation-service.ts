@@ -12,6 +12,7 @@ import type { RingReadResult } from '../core/streams/ring-buffer.js';
 import { EngineError } from './errors.js';
 import { MarkerSource } from './marker-source.js';
 import { SessionEngine } from './session-engine.js';
+import { SignalQualityPublisher } from './signal-quality.js';
 
 /** Where a recording goes, and what to do when it is complete (index it, write metadata). */
 export interface RecordingTarget {
@@ -103,6 +104,19 @@ export class WorkstationService implements WorkstationApi {
     const markers = new MarkerSource(synthetic.clock);
     for (const s of synthetic.sources) engine.addSource(s);
     engine.addSource(markers);
+    // Live signal quality per stream: recorded as QUALITY streams and sent to the UI.
+    const quality = new SignalQualityPublisher(engine);
+    quality.attach();
+    const offQuality = quality.onReport((r) =>
+      this.events.emit({
+        kind: 'quality',
+        streamId: r.streamId,
+        tSec: r.tSessionSec,
+        index: r.modalityIndex,
+        reasons: r.modalityReasons,
+        channels: r.channels,
+      }),
+    );
     const subject = p.subject === '' ? null : p.subject;
     const target = p.record
       ? await this.opts.planRecording({
@@ -130,7 +144,12 @@ export class WorkstationService implements WorkstationApi {
           break;
       }
     });
-    this.active = { engine, synthetic, markers, target, subject, unsubscribe };
+    const detachAll = () => {
+      unsubscribe();
+      offQuality();
+      quality.detach();
+    };
+    this.active = { engine, synthetic, markers, target, subject, unsubscribe: detachAll };
     try {
       await engine.start({
         recordPath: target?.path,
@@ -138,7 +157,7 @@ export class WorkstationService implements WorkstationApi {
       });
     } catch (err) {
       this.active = null;
-      unsubscribe();
+      detachAll();
       await engine.release();
       await target?.finish({ durationSec: 0, failed: true });
       throw err;

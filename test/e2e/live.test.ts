@@ -66,6 +66,10 @@ describe.skipIf(!haveChromium)('workstation in the browser (himoe serve)', () =>
     expect(latestB - latestA).toBeGreaterThan(0.7);
     for (const id of ['synthetic:ecg', 'synthetic:eda', 'synthetic:ppg', 'synthetic:resp']) expect(await framesDrawn(id)).toBeGreaterThan(0);
 
+    // Live signal quality arrives about once a second per stream.
+    await page.waitForSelector('[data-stream-id="synthetic:eeg"] [data-testid="quality"]', { timeout: 5000 });
+    await expect(page.locator('[data-stream-id="synthetic:eeg"] [data-testid="quality"]').textContent()).resolves.toMatch(/quality \d\.\d\d/);
+
     await page.keyboard.press('1');
     await page.keyboard.press('2');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="markers"] li').length === 2);
@@ -83,6 +87,9 @@ describe.skipIf(!haveChromium)('workstation in the browser (himoe serve)', () =>
     expect(markers?.timeSeries).toEqual(['stimulus', 'rest']);
     const eeg = file.streams.find((s) => s.info.type === 'EEG');
     expect(eeg?.timestamps.length).toBeGreaterThan(256);
+    const eegQuality = file.streams.find((s) => s.info.type === 'QUALITY' && s.info.name.startsWith('Synthetic EEG'));
+    expect(eegQuality?.channelCount).toBe(32);
+    expect(eegQuality?.timestamps.length).toBeGreaterThan(0);
 
     const lib = Library.open(workspace);
     try {
