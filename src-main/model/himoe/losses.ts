@@ -41,31 +41,39 @@ export function maskedMse(pred: T, target: T, mask: T): tf.Scalar {
 }
 
 /**
- * InfoNCE between every pair of modalities: the adapted tokens s [M, N, d] of two modalities at
- * the same token are positives, other tokens of the batch where both are available are negatives
- * (symmetric). `available` [M, N]. Averaged over the positive pairs; 0 when there are none.
+ * InfoNCE between every pair of modalities, all pairs in one batched matMul: the adapted tokens
+ * s [M, N, d] of two modalities at the same token are positives, the other anchor tokens of the
+ * batch where both are available are negatives (symmetric). `available` [M, N]. With `stride` > 1
+ * (N = windows x `tokens`), only the last token of every `stride` consecutive ones is an anchor,
+ * which keeps the cost low (negatives 1 s apart at stride = token rate). Averaged over positive
+ * pairs; 0 when there are none.
  */
-export function infoNceLoss(s: T, available: T, temperature: number): tf.Scalar {
-  const [M, N] = s.shape as [number, number, number];
-  const unit = tf.div(s, tf.sqrt(tf.add(tf.sum(tf.square(s), -1, true), 1e-6)));
-  const eye = tf.eye(N);
-  const parts: T[] = [];
-  const counts: T[] = [];
-  for (let m = 0; m < M; m++) {
-    for (let n = m + 1; n < M; n++) {
-      const um = tf.reshape(tf.slice(unit, [m, 0, 0], [1, -1, -1]), [N, -1]);
-      const un = tf.reshape(tf.slice(unit, [n, 0, 0], [1, -1, -1]), [N, -1]);
-      const both = tf.mul(tf.reshape(tf.slice(available, [m, 0], [1, -1]), [N]), tf.reshape(tf.slice(available, [n, 0], [1, -1]), [N]));
-      const colBias = tf.reshape(tf.mul(tf.sub(1, both), MASKED), [1, N]);
-      const logits = tf.div(tf.matMul(um, un, false, true), temperature);
-      const diagMN = tf.sum(tf.mul(tf.logSoftmax(tf.add(logits, colBias)), eye), 1);
-      const diagNM = tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.transpose(logits), colBias)), eye), 1);
-      parts.push(tf.neg(tf.sum(tf.mul(both, tf.mul(tf.add(diagMN, diagNM), 0.5)))));
-      counts.push(tf.sum(both));
-    }
+export function infoNceLoss(s: T, available: T, temperature: number, stride = 1, tokens = 0): tf.Scalar {
+  const [M, N, d] = s.shape as [number, number, number];
+  if (M < 2) return tf.scalar(0);
+  let u = tf.div(s, tf.sqrt(tf.add(tf.sum(tf.square(s), -1, true), 1e-6)));
+  let a = available;
+  if (stride > 1 && tokens > 0 && tokens % stride === 0 && N % tokens === 0) {
+    const groups = (N / tokens) * (tokens / stride);
+    u = tf.reshape(tf.slice(tf.reshape(u, [M, groups, stride, d]), [0, 0, stride - 1, 0], [M, groups, 1, d]), [M, groups, d]);
+    a = tf.reshape(tf.slice(tf.reshape(a, [M, groups, stride]), [0, 0, stride - 1], [M, groups, 1]), [M, groups]);
   }
-  if (parts.length === 0) return tf.scalar(0);
-  return tf.div(tf.addN(parts), tf.maximum(tf.addN(counts), 1)) as tf.Scalar;
+  const n = u.shape[1]!;
+  const first: number[] = [];
+  const second: number[] = [];
+  for (let m = 0; m < M; m++) for (let k = m + 1; k < M; k++) {
+    first.push(m);
+    second.push(k);
+  }
+  const pick = (x: T, idx: number[]) => tf.concat(idx.map((m) => tf.slice(x, [m, ...new Array(x.rank - 1).fill(0)], [1, ...new Array(x.rank - 1).fill(-1)])), 0);
+  const both = tf.mul(pick(a, first), pick(a, second));
+  const logits = tf.div(tf.matMul(pick(u, first), pick(u, second), false, true), temperature);
+  const colBias = tf.expandDims(tf.mul(tf.sub(1, both), MASKED), 1);
+  const eye = tf.eye(n);
+  const diagAB = tf.sum(tf.mul(tf.logSoftmax(tf.add(logits, colBias)), eye), -1);
+  const diagBA = tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.transpose(logits, [0, 2, 1]), colBias)), eye), -1);
+  const total = tf.neg(tf.sum(tf.mul(both, tf.mul(tf.add(diagAB, diagBA), 0.5))));
+  return tf.div(total, tf.maximum(tf.sum(both), 1)) as tf.Scalar;
 }
 
 /** Load balance: E * sum_e (mean routing weight of expert e over valid tokens)^2 - 1 (0 when uniform). */

@@ -294,7 +294,7 @@ export class HiMoE {
     const valid = tf.reshape(batch.tokenValid, [B, L, 1]);
     const windowPredictions = tf.div(tf.sum(tf.mul(tokenPredictions, valid), 1), tf.maximum(tf.sum(valid, 1), 1));
     const alignmentLoss = c.ablation.alignment === 'full' && c.loss.beta > 0 && options.training === true
-      ? infoNceLoss(adapted, tf.reshape(batch.available, [M, N]), c.infoNceTemperature)
+      ? infoNceLoss(adapted, tf.reshape(batch.available, [M, N]), c.infoNceTemperature, Math.max(1, Math.round(c.tokenRateHz)), L)
       : tf.scalar(0);
     return {
       tokenPredictions,

@@ -7,6 +7,7 @@ export {
   assertStreamsMatch,
   checkStreams,
   renderModelCard,
+  selectChannels,
   validateManifest,
   type ManifestModality,
   type ModalityMatch,

@@ -172,6 +172,26 @@ export function assertStreamsMatch(manifest: Pick<ModelManifest, 'modalities'>, 
   throw new ModelError('no-modality', check.messages[check.messages.length - 1]!, { missingModalities: check.missingModalities });
 }
 
+/**
+ * Pick and order a stream's channels as the model expects them (ModalityMatch.channelIndex):
+ * n x streamChannels row-major values -> n x modelChannels. Throws ModelError 'channel-mismatch'
+ * if a model channel is missing from the stream.
+ */
+export function selectChannels(values: Float32Array, streamChannels: number, match: ModalityMatch, out?: Float32Array): Float32Array {
+  const missing = match.channelIndex.findIndex((j) => j < 0 || j >= streamChannels);
+  if (missing >= 0) {
+    throw new ModelError('channel-mismatch', `${match.modality}: stream "${match.streamId ?? '(none)'}" lacks model channel ${missing} (${match.missingChannels.join(', ') || `index ${match.channelIndex[missing]}`})`, { modality: match.modality });
+  }
+  const n = Math.floor(values.length / streamChannels);
+  const C = match.channelIndex.length;
+  const result = out ?? new Float32Array(n * C);
+  for (let i = 0; i < n; i++) {
+    const row = i * streamChannels;
+    for (let c = 0; c < C; c++) result[i * C + c] = values[row + match.channelIndex[c]!]!;
+  }
+  return result;
+}
+
 function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(3) : String(v);
 }

@@ -143,6 +143,24 @@ describe('Hi-MoE network', () => {
     expect(lossUnrelated).toBeGreaterThan(Math.log(N) - 1.5);
   });
 
+  it('InfoNCE with a stride uses only the last token of each group as anchors', () => {
+    const rng = seededRng(3, 'nce');
+    const M = 3;
+    const N = 16; // 2 windows x 8 tokens, stride 4 -> anchors at tokens 3 and 7 of each window
+    const d = 4;
+    const values = new Float32Array(M * N * d).map(() => rng.gaussian());
+    const changed = values.slice();
+    for (let m = 0; m < M; m++) for (const t of [0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14]) for (let k = 0; k < d; k++) changed[(m * N + t) * d + k] = 7;
+    const anchorChanged = values.slice();
+    anchorChanged[(0 * N + 3) * d] = 5;
+    const avail = tf.ones([M, N]);
+    const loss = (v: Float32Array) => tf.tidy(() => infoNceLoss(tf.tensor3d(v, [M, N, d]), avail, 0.2, 4, 8).dataSync()[0]!);
+    const base = loss(values);
+    expect(loss(changed)).toBeCloseTo(base, 5);
+    expect(loss(anchorChanged)).not.toBeCloseTo(base, 3);
+    avail.dispose();
+  });
+
   it('has a gradient for every parameter on the wasm backend (one training step runs)', () => {
     const windows = [randomWindow(config, 7), randomWindow(config, 8, { absent: ['ECG'] })];
     const batch = batchWindows(windows, config, { targets: [randomTargets(config, 1), randomTargets(config, 2)] });

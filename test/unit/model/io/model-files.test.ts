@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamInfo } from '../../../../src-main/core/streams/types.js';
 import { ModelError } from '../../../../src-main/model/errors.js';
 import { HiMoE, batchWindows, disposeBatch } from '../../../../src-main/model/himoe/index.js';
-import { checkStreams, loadModel, readManifest, saveModel, type ManifestInfo, type ModelJson } from '../../../../src-main/model/io/index.js';
+import { checkStreams, selectChannels, loadModel, readManifest, saveModel, type ManifestInfo, type ModelJson } from '../../../../src-main/model/io/index.js';
 import { initModelRuntime, tf } from '../../../../src-main/model/runtime/index.js';
 import { randomWindow, smallConfig } from '../himoe/fixtures.js';
 
@@ -110,6 +110,14 @@ describe('model files', () => {
     expect(streamCheck?.matches[0]!.reordered).toBe(true);
     expect(streamCheck?.messages.join('\n')).toMatch(/ECG: no stream of type ECG at hand/);
     expect(streamCheck?.messages.join('\n')).toMatch(/channels O1 are not used/);
+  });
+
+  it('reorders a stream\'s samples into the model\'s channel order with the match\'s index map', () => {
+    const check = checkStreams({ modalities: [{ modality: 'EEG', rateHz: 32, channelLabels: ['Fz', 'Cz', 'Pz'] }] }, [stream('d:eeg', 'EEG', ['Pz', 'O1', 'Fz', 'Cz'])]);
+    const values = new Float32Array([1, 2, 3, 4, 10, 20, 30, 40]); // two samples of Pz, O1, Fz, Cz
+    expect(Array.from(selectChannels(values, 4, check.matches[0]!))).toEqual([3, 4, 1, 30, 40, 10]);
+    const partial = checkStreams({ modalities: [{ modality: 'EEG', rateHz: 32, channelLabels: ['Fz', 'Cz', 'Pz'] }] }, [stream('d:eeg', 'EEG', ['Fz', 'Cz'])]);
+    expect(() => selectChannels(values, 2, partial.matches[0]!)).toThrow(/EEG: stream "d:eeg" lacks model channel 2 \(Pz\)/);
   });
 
   it('picks, among two streams of a modality, the one with the model\'s channels', () => {
