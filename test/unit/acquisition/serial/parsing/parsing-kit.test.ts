@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BitalinoEmulator } from '../../../../../src-main/acquisition/serial/bitalino/emulator.js';
+import { CytonEmulator } from '../../../../../src-main/acquisition/serial/cyton/emulator.js';
+import { TextEmulator } from '../../../../../src-main/acquisition/serial/text/emulator.js';
 import { HimoeFrameEmulator } from '../../../../../src-main/acquisition/serial/himoe-frame/emulator.js';
 import { ByteQueue } from '../../../../../src-main/acquisition/serial/parsing/byte-queue.js';
 import { SampleBatcher } from '../../../../../src-main/acquisition/serial/parsing/sample-batcher.js';
@@ -62,6 +64,32 @@ describe('serial parsing kit', () => {
       expect(unmatchedSamples(samples, clean, 0)).toEqual([]);
       expect(samples.length).toBeGreaterThan(0.8 * clean.length);
       expect(parser.stats.badFrames).toBeGreaterThan(0);
+    }
+  });
+
+  it('every parser resumes after reset() in the middle of a frame (a reconnect) with samples of the stream only', () => {
+    const makers = [
+      () => new CytonEmulator({ seed: 1, accelEveryPackets: 1 }),
+      () => new CytonEmulator({ daisy: true, seed: 2, accelEveryPackets: 1 }),
+      () => new BitalinoEmulator({ channels: [{ key: 'ecg', sensor: 'ecg', input: 2 }, { key: 'eda', sensor: 'eda', input: 3 }], seed: 3 }),
+      () => new TextEmulator({ columns: [{ key: 'eda', unit: 'uS' }], rateHz: 100, counterColumn: 0, seed: 4 }),
+      () => new HimoeFrameEmulator({ seed: 5 }),
+    ];
+    for (const make of makers) {
+      const truth: Decoded[] = [];
+      const emu = make();
+      (emu as unknown as { options: { truth: unknown } }).options.truth = truthInto(truth);
+      const bytes = runEmulator(emu, 3);
+      const { samples, parser } = collectingParser(emu.protocol);
+      const cut = Math.floor(bytes.length / 2) + 3;
+      parser.push(bytes.subarray(0, cut));
+      const before = samples.length;
+      parser.reset();
+      parser.push(bytes.subarray(cut));
+      const after = samples.slice(before);
+      expect(after.length, emu.protocol.name).toBeGreaterThan(0.2 * truth.length);
+      // Counters restart after a reset, so compare values with indices congruent to anything.
+      expect(unmatchedSamples(after, truth, 1), emu.protocol.name).toEqual([]);
     }
   });
 });
