@@ -63,8 +63,14 @@ export function dreamerSubjectTrials(v: MatValue, subject: DatasetSubject): Data
     }
     return [dim, s.real] as const;
   });
-  const age = Number(matText(matField(v, 'Age', where), `${where}.Age`).trim());
-  const gender = matText(matField(v, 'Gender', where), `${where}.Gender`).trim();
+  // Age and Gender are descriptive: a subject without them (or with another type) still imports.
+  const optionalText = (field: string): string => {
+    const f = v.kind === 'struct' ? v.elements[0]?.[field] : undefined;
+    return f && (f.kind === 'char' || (f.kind === 'numeric' && f.real.length === 1)) ? matText(f, `${where}.${field}`).trim() : '';
+  };
+  const ageText = optionalText('Age');
+  const age = ageText === '' ? Number.NaN : Number(ageText);
+  const gender = optionalText('Gender');
   const subj: DatasetSubject = { ...subject, ...(Number.isFinite(age) ? { age } : {}), ...(gender ? { gender } : {}) };
   const trials: DatasetTrial[] = [];
   for (let t = 0; t < n; t++) {

@@ -216,9 +216,11 @@ class PickleParser {
           break;
         }
         case 0x46: {
+          // Python's repr: digits, or inf / -inf / nan.
           const s = latin1Decode(this.line()).trim();
-          const v = Number(s);
-          if (s === '' || (Number.isNaN(v) && !/^[+-]?nan$/i.test(s))) this.fail('PICKLE_MALFORMED', `FLOAT "${s.slice(0, 40)}" is not a number`);
+          const special = /^([+-]?)(inf|nan)$/i.exec(s);
+          const v = special ? (special[2]!.toLowerCase() === 'nan' ? Number.NaN : special[1] === '-' ? -Infinity : Infinity) : Number(s);
+          if (s === '' || (Number.isNaN(v) && !special)) this.fail('PICKLE_MALFORMED', `FLOAT "${s.slice(0, 40)}" is not a number`);
           this.push(v);
           break;
         }

@@ -90,6 +90,19 @@ describe('readPickle on numpy pickles', () => {
   });
 });
 
+describe('readPickle protocol 0 numbers', () => {
+  it("reads Python's float reprs inf, -inf and nan, and negative ints", () => {
+    const bytes = Buffer.from('(lp0\nFinf\naF-inf\naFnan\naF-1.5e-3\naI-42\naL-7L\na.', 'latin1');
+
+    const v = readPickle(bytes) as number[];
+
+    expect(v[0]).toBe(Infinity);
+    expect(v[1]).toBe(-Infinity);
+    expect(v[2]).toBeNaN();
+    expect(v.slice(3)).toEqual([-0.0015, -42, -7]);
+  });
+});
+
 describe('readPickle array memory', () => {
   it('copies array data out of the input with copyArrays, and otherwise may share it', () => {
     const file = write('alias.dat', '--style', 'py2', '--protocol', '2');
