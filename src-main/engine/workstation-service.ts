@@ -27,9 +27,15 @@ export interface RecordingRequest {
   streams: Array<{ id: string; name: string; type: string; channelCount: number; nominalRateHz: number }>;
 }
 
+/** A handler for one request of the contract, given the service (for events and the session). */
+export type RequestHandler<N extends RequestName> = (params: ParsedParams<N>, service: WorkstationService) => Promise<RequestResult<N>>;
+export type RequestHandlers = { [N in RequestName]?: RequestHandler<N> };
+
 export interface WorkstationOptions {
   /** Decides where each recording is written (a workspace session folder, a temp dir in tests). */
   planRecording: (request: RecordingRequest) => Promise<RecordingTarget>;
+  /** Handlers for the requests of other areas (library, devices, annotation, model), each in its own module. */
+  handlers?: RequestHandlers;
 }
 
 export interface ViewHandle {
@@ -56,6 +62,16 @@ export class WorkstationService implements WorkstationApi {
     return this.events.add(listener);
   }
 
+  /** Publish an event to every client (used by request handlers of other areas). */
+  emit(event: ApiEvent): void {
+    this.events.emit(event);
+  }
+
+  /** The running session's engine, or null when idle (for handlers that attach to it). */
+  get engine(): SessionEngine | null {
+    return this.active?.engine ?? null;
+  }
+
   async call<N extends RequestName>(name: N, params: ParsedParams<N>): Promise<RequestResult<N>> {
     // Each branch returns the result type of its request; the casts bridge TypeScript's
     // inability to narrow a generic by a switch on the name.
@@ -68,8 +84,11 @@ export class WorkstationService implements WorkstationApi {
         return (await this.stop()) as RequestResult<N>;
       case 'marker.add':
         return this.addMarker((params as ParsedParams<'marker.add'>).label) as RequestResult<N>;
-      default:
-        throw new EngineError('UNSUPPORTED_REQUEST', `request "${name}" is handled by the transport, not the service`);
+      default: {
+        const handler = this.opts.handlers?.[name] as RequestHandler<N> | undefined;
+        if (handler) return handler(params, this);
+        throw new EngineError('UNSUPPORTED_REQUEST', `request "${name}" is not handled by this workstation`);
+      }
     }
   }
 
