@@ -11,7 +11,7 @@ import type { EmulatorBase } from '../../../../src-main/acquisition/serial/parsi
 import type { SerialProtocol } from '../../../../src-main/acquisition/serial/protocol.js';
 import { TextEmulator } from '../../../../src-main/acquisition/serial/text/emulator.js';
 import { Rng } from '../../../../src-main/acquisition/synthetic/prng.js';
-import { collectingParser, runEmulator, truthInto, unmatchedSamples, type Decoded } from './protocol-harness.js';
+import { collectingParser, groupByKey, matchTruth, runEmulator, truthInto, type Decoded } from './protocol-harness.js';
 
 interface FuzzTarget {
   name: string;
@@ -209,9 +209,6 @@ function mutate(rng: Rng, clean: Uint8Array, t: FuzzTarget): { bytes: Uint8Array
 
 let lastMutations = '';
 
-function key(d: Decoded): string {
-  return `${d.key}|${d.values.join(',')}`;
-}
 
 describe('serial parser fuzzing (seeded)', () => {
   for (const t of TARGETS) {
@@ -220,8 +217,7 @@ describe('serial parser fuzzing (seeded)', () => {
       const emu = t.make();
       (emu as unknown as { options: { truth: unknown } }).options.truth = truthInto(truth);
       const clean = runEmulator(emu, t.seconds);
-      const byKey = new Map<string, Decoded[]>();
-      for (const d of truth) byKey.set(d.key, [...(byKey.get(d.key) ?? []), d]);
+      const byKey = groupByKey(truth);
       const rng = new Rng(0xf0220 + t.name.length);
       let emitted = 0;
       let badTotal = 0;
@@ -238,7 +234,7 @@ describe('serial parser fuzzing (seeded)', () => {
           if (buffered.bufferedBytes > t.maxBufferedBytes) throw new Error(`case ${c}: parser holds ${buffered.bufferedBytes} bytes`);
         }
         emitted += samples.length;
-        const bad = unmatchedSamples(samples, truth, t.indexModulus, t.strict ? Infinity : 50);
+        const { unmatched: bad, matched } = matchTruth(samples, byKey, t.indexModulus, t.strict ? Infinity : 50);
         badTotal += bad.length;
         if (t.strict || pureGarbage) {
           if (t.strict && bad.length > 0 && process.env.FUZZ_DEBUG) {
@@ -253,11 +249,10 @@ describe('serial parser fuzzing (seeded)', () => {
         if (!pureGarbage) {
           // Resync: the clean tail (last 10 % of the truth) is decoded, except what is held back
           // and, where the format cannot confirm it, a sample right before a device-side loss.
-          const got = new Set(samples.map(key));
           for (const [, list] of byKey) {
             for (let i = Math.floor(list.length * 0.9); i < list.length - t.heldAtEnd; i++) {
               if (t.lossUnconfirmed && list[i + 1].index !== list[i].index + 1) continue;
-              if (!got.has(key(list[i]))) {
+              if (!matched.has(list[i])) {
                 if (process.env.FUZZ_DEBUG) console.log(JSON.stringify({ c, lastMutations, stats: parser.stats }));
                 throw new Error(`case ${c}: clean tail sample ${list[i].key}#${list[i].index} not decoded`);
               }

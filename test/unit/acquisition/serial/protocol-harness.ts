@@ -83,34 +83,51 @@ function sameValues(a: number[], b: number[]): boolean {
   return true;
 }
 
-/**
- * Check that, per stream, the decoded samples are a subsequence of the truth: same values, in
- * order, with indices congruent modulo `indexModulus` (0: equal). Returns the decoded samples
- * that are NOT matched (empty when the property holds). A match is searched at most `maxSkip`
- * truth samples ahead, so that a damaged sample equal to some much later value does not
- * derail the matching of the samples after it.
- */
-export function unmatchedSamples(decoded: Decoded[], truth: Decoded[], indexModulus: number, maxSkip = Infinity): Decoded[] {
+/** Truth rows grouped by stream key, in order. */
+export function groupByKey(rows: Decoded[]): Map<string, Decoded[]> {
   const byKey = new Map<string, Decoded[]>();
-  for (const t of truth) {
+  for (const t of rows) {
     let list = byKey.get(t.key);
     if (!list) byKey.set(t.key, (list = []));
     list.push(t);
   }
+  return byKey;
+}
+
+/**
+ * Match decoded samples against the truth, per stream, as a subsequence: same values, in
+ * order, with indices congruent modulo `indexModulus` (0: equal). A match is searched at most
+ * `maxSkip` truth samples ahead, so that a damaged sample equal to some much later value does
+ * not derail the matching of the samples after it. Returns the decoded samples that match
+ * nothing and the truth rows that were matched.
+ */
+export function matchTruth(
+  decoded: Decoded[],
+  truthByKey: Map<string, Decoded[]>,
+  indexModulus: number,
+  maxSkip = Infinity,
+): { unmatched: Decoded[]; matched: Set<Decoded> } {
   const pos = new Map<string, number>();
-  const bad: Decoded[] = [];
+  const unmatched: Decoded[] = [];
+  const matched = new Set<Decoded>();
   for (const d of decoded) {
-    const list = byKey.get(d.key) ?? [];
+    const list = truthByKey.get(d.key) ?? [];
     let j = pos.get(d.key) ?? 0;
     const stop = Math.min(list.length, j + maxSkip);
     const congruent = (t: Decoded) =>
       indexModulus === 0 ? t.index === d.index : (((t.index - d.index) % indexModulus) + indexModulus) % indexModulus === 0;
     while (j < stop && !(congruent(list[j]) && sameValues(list[j].values, d.values))) j++;
     if (j === stop) {
-      bad.push(d);
+      unmatched.push(d);
       continue;
     }
+    matched.add(list[j]);
     pos.set(d.key, j + 1);
   }
-  return bad;
+  return { unmatched, matched };
+}
+
+/** The decoded samples that are not a subsequence of the truth (see matchTruth); empty when all are. */
+export function unmatchedSamples(decoded: Decoded[], truth: Decoded[], indexModulus: number, maxSkip = Infinity): Decoded[] {
+  return matchTruth(decoded, groupByKey(truth), indexModulus, maxSkip).unmatched;
 }
