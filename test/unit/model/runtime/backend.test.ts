@@ -26,6 +26,20 @@ describe('model runtime', () => {
     await initModelRuntime({ prefer: 'wasm', log: () => undefined });
   });
 
+  it('fails with ModelError no-backend, naming why, when only an unavailable backend is allowed', async () => {
+    let installed = true;
+    try {
+      const name = '@tensorflow/tfjs-node';
+      await import(name);
+    } catch {
+      installed = false;
+    }
+    if (installed) return; // nothing to refuse on a machine with tfjs-node
+    await expect(initModelRuntime({ prefer: 'tensorflow', log: () => undefined })).rejects.toMatchObject({ code: 'no-backend', message: expect.stringMatching(/\(tried tensorflow\): tensorflow: .+/) });
+    await initModelRuntime({ prefer: 'wasm', log: () => undefined });
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
   it('leaks no tensor across training steps or predictions', async () => {
     await initModelRuntime({ prefer: 'wasm', log: () => undefined });
     const config = smallConfig();
