@@ -67,7 +67,7 @@ describe.skipIf(!gcc)('native codec (C) against the TypeScript codec', () => {
     dir = mkdtempSync(join(tmpdir(), 'himoe-native-'));
     codecTest = join(dir, 'codec_test');
     hostFirmware = join(dir, 'host_firmware');
-    const warn = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror'];
+    const warn = ['-std=c99', '-O2', '-Wall', '-Wextra']; // -Werror is the Makefile's job: a newer gcc's new warning must not hide this check
     execFileSync('gcc', [...warn, '-Wpedantic', '-o', codecTest, 'test/codec_test.c', 'codec/himoe_frame.c', 'firmware/descriptors.c'], { cwd: NATIVE });
     execFileSync(
       'gcc',

@@ -60,9 +60,11 @@ export abstract class EmulatorBase implements DeviceEmulator {
   protected isStreaming = false;
   private frameClock = 0;
   private framesDone = 0;
+  private truthRecorder: TruthRecorder | undefined;
 
   constructor(protected readonly options: EmulatorOptions) {
     this.rng = new Rng(options.seed ?? 1);
+    this.truthRecorder = options.truth;
   }
 
   get streaming(): boolean {
@@ -111,7 +113,12 @@ export abstract class EmulatorBase implements DeviceEmulator {
     return this.out.take();
   }
 
+  /** Report every sample put on the wire from now on to `recorder` (tests' ground truth). */
+  setTruthRecorder(recorder: TruthRecorder | undefined): void {
+    this.truthRecorder = recorder;
+  }
+
   protected truth(streamKey: string, index: number, values: ArrayLike<number>, corrupted: boolean): void {
-    this.options.truth?.(streamKey, index, values, corrupted);
+    this.truthRecorder?.(streamKey, index, values, corrupted);
   }
 }

@@ -215,7 +215,7 @@ describe('serial parser fuzzing (seeded)', () => {
     it(`${t.name}: never throws, stays bounded, resynchronises, and emits only samples of the clean stream`, () => {
       const truth: Decoded[] = [];
       const emu = t.make();
-      (emu as unknown as { options: { truth: unknown } }).options.truth = truthInto(truth);
+      emu.setTruthRecorder(truthInto(truth));
       const clean = runEmulator(emu, t.seconds);
       const byKey = groupByKey(truth);
       const rng = new Rng(0xf0220 + t.name.length);

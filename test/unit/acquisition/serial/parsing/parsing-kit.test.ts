@@ -56,7 +56,7 @@ describe('serial parsing kit', () => {
       const truth: Decoded[] = [];
       const corrupted = new Set<Decoded>();
       const emu = make();
-      (emu as unknown as { options: { truth: unknown } }).options.truth = truthInto(truth, corrupted);
+      emu.setTruthRecorder(truthInto(truth, corrupted));
       const { samples, parser } = collectingParser(emu.protocol);
       parser.push(runEmulator(emu, 3));
       expect(corrupted.size).toBeGreaterThan(10);
@@ -78,7 +78,7 @@ describe('serial parsing kit', () => {
     for (const make of makers) {
       const truth: Decoded[] = [];
       const emu = make();
-      (emu as unknown as { options: { truth: unknown } }).options.truth = truthInto(truth);
+      emu.setTruthRecorder(truthInto(truth));
       const bytes = runEmulator(emu, 3);
       const { samples, parser } = collectingParser(emu.protocol);
       const cut = Math.floor(bytes.length / 2) + 3;
