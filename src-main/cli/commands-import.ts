@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { openDeap } from '../storage/datasets/deap/deap.js';
 import { openDreamer } from '../storage/datasets/dreamer/dreamer.js';
 import { importDatasetToWorkspace, type ImportedSession } from '../storage/datasets/import-workspace.js';
+import { Library } from '../storage/library/library.js';
 import type { DatasetName, EmotionDataset } from '../storage/datasets/types.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
@@ -40,6 +41,15 @@ async function runImport(dataset: EmotionDataset, name: DatasetName, flags: Impo
   });
   if (sessions.length === 0) {
     throw new CliError('NOTHING_IMPORTED', `no ${name} subject matched${subjects ? ` --subjects ${subjects.join(',')}` : ''}; nothing was written`);
+  }
+  // The folders are the truth; index them so `himoe sessions` and the UI list them at once.
+  const lib = Library.open(flags.workspace);
+  try {
+    for (const s of sessions) {
+      for (const w of (await lib.indexSession(s.id)).warnings) io.stderr.write(`library: ${w}\n`);
+    }
+  } finally {
+    lib.close();
   }
   const wallSec = (performance.now() - t0) / 1000;
   if (flags.json) {

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Library } from '../../../src-main/storage/library/library.js';
 import { main } from '../../../src-main/cli/main.js';
 import { parseSubjects } from '../../../src-main/cli/commands-import.js';
 import { listSessionIds, readSessionMeta, recordingPath } from '../../../src-main/storage/workspace.js';
@@ -84,6 +85,14 @@ describe('himoe import deap', () => {
     );
     const summary = JSON.parse(r.out) as { sessions: Array<{ id: string; trials: number }> };
     expect(summary.sessions.map((s) => `${s.id}:${s.trials}`)).toEqual(['deap-s01:3', 'deap-s02:2']);
+    // Indexed at once: the library lists the imported sessions with their markers.
+    const lib = Library.open(ws);
+    try {
+      expect(lib.listSessions().map((s) => `${s.id}:${s.subject}:${s.status}`).sort()).toEqual(['deap-s01:deap-s01:complete', 'deap-s02:deap-s02:complete']);
+      expect(lib.getSession('deap-s01')?.markers.length).toBe(markers.timestamps.length);
+    } finally {
+      lib.close();
+    }
   });
 
   it('imports only the subjects asked for, and refuses to overwrite an existing session unless told to', async () => {
