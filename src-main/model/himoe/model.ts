@@ -4,6 +4,7 @@
 // Expert Bank (prototypes routed by differential attention) -> per-token tanh head and the
 // window's masked mean. Every path from an input to a token's prediction is causal.
 
+import { ModelError } from '../errors.js';
 import { tf, type Rng } from '../runtime/index.js';
 import { lambdaInit, resolveHiMoEConfig, samplesPerPatch, type HiMoEConfig } from './config.js';
 import type { WindowBatch } from './batch.js';
@@ -329,7 +330,7 @@ export class HiMoE {
 
   /** Training loss of DESIGN §4: sum_dims (1 - CCC) + alpha MSE + beta InfoNCE + gamma balance. */
   loss(output: HiMoEOutput, batch: WindowBatch): LossTerms {
-    if (batch.targets === undefined || batch.targetMask === undefined) throw new TypeError('HiMoE.loss needs a batch built with targets');
+    if (batch.targets === undefined || batch.targetMask === undefined) throw new ModelError('no-targets', 'HiMoE.loss needs a batch built with targets (batchWindows(..., { targets }))');
     const { alpha, beta, gamma } = this.config.loss;
     const ccc = cccLoss(output.tokenPredictions, batch.targets, batch.targetMask);
     const mse = maskedMse(output.tokenPredictions, batch.targets, batch.targetMask);

@@ -1,6 +1,7 @@
 // Adam with global-norm gradient clipping whose moments are named tensors, so a training
 // checkpoint holds the optimiser state exactly and a resumed run continues bit for bit.
 
+import { ModelError } from '../errors.js';
 import { tf } from '../runtime/index.js';
 import type { ParamStore } from '../himoe/params.js';
 
@@ -70,7 +71,7 @@ export class Adam {
     for (const [prefix, map] of [['adam_m', this.m], ['adam_v', this.v]] as const) {
       for (const [name, variable] of map) {
         const t = tensors[`${prefix}/${name}`];
-        if (t === undefined) throw new TypeError(`checkpoint lacks ${prefix}/${name}`);
+        if (t === undefined) throw new ModelError('invalid-checkpoint', `checkpoint lacks optimiser state ${prefix}/${name}`, { name });
         variable.assign(t);
       }
     }
