@@ -76,7 +76,7 @@ function unescapeCommand(s: string): string {
 
 function cyton(name: string, options: Record<string, string>): CytonProtocol {
   const daisy = name === 'cyton-daisy';
-  checkKnown(name, options, (k) => ['gain', 'labels', 'accel'].includes(k), 'gain, labels, accel');
+  checkKnown(name, options, (k) => ['gain', 'labels', 'accel', 'aux'].includes(k), 'gain, labels, aux, accel');
   let gains: number | number[] | undefined;
   if (options.gain !== undefined) {
     const parts = options.gain.split(',').map((g) => Number(g.trim()));
@@ -84,7 +84,9 @@ function cyton(name: string, options: Record<string, string>): CytonProtocol {
     gains = parts.length === 1 ? parts[0] : parts;
   }
   const labels = options.labels?.split(',').map((l) => l.trim());
-  return new CytonProtocol({ daisy, gains, labels, accel: boolOption(name, options, 'accel') });
+  const aux = options.aux;
+  if (aux !== undefined && aux !== 'accel' && aux !== 'analog' && aux !== 'none') throw badOption(name, 'aux', `expected accel, analog or none, got "${aux}"`);
+  return new CytonProtocol({ daisy, gains, labels, aux, accel: boolOption(name, options, 'accel') });
 }
 
 function bitalino(options: Record<string, string>): BitalinoProtocol {

@@ -5,6 +5,7 @@ import { EmulatorBase, type EmulatorOptions } from '../parsing/emulator-kit.js';
 import {
   CYTON_ACCEL_G_PER_COUNT,
   CYTON_FOOTER_ACCEL,
+  CYTON_FOOTER_ANALOG,
   CYTON_HEADER,
   CYTON_PACKET_BYTES,
   CYTON_RATE_HZ,
@@ -22,11 +23,11 @@ export class CytonEmulator extends EmulatorBase {
   readonly protocol: CytonProtocol;
   private readonly packet = new Uint8Array(CYTON_PACKET_BYTES);
   private readonly counts = new Int32Array(16);
-  private readonly accelCounts = new Int32Array(3);
+  private readonly auxCounts = new Int32Array(3);
   private readonly truthUv = new Float64Array(16);
-  private readonly truthAccel = new Float64Array([Number.NaN, Number.NaN, Number.NaN]);
-  private readonly boardAccel = new Float64Array(3);
-  private boardHasAccel = false;
+  private readonly truthAux = new Float64Array([Number.NaN, Number.NaN, Number.NaN]);
+  private readonly boardAux = new Float64Array(3);
+  private boardHasAux = false;
   private boardCorrupt = false;
   private boardLost = false;
   private packetNo = 0;
@@ -64,38 +65,44 @@ export class CytonEmulator extends EmulatorBase {
       this.counts[ch] = count;
       writeInt24Be(p, 2 + 3 * c, count);
     }
-    const accelEvery = this.emuOptions.accelEveryPackets ?? 10;
-    const hasAccel = this.packetNo % accelEvery === 0;
+    // Analog mode sends three analog reads in every packet (footer 0xC1); otherwise the
+    // accelerometer fills the aux bytes every accelEveryPackets packets and zeros between.
+    const analog = this.protocol.aux === 'analog';
+    const hasAux = analog || this.packetNo % (this.emuOptions.accelEveryPackets ?? 10) === 0;
     for (let k = 0; k < 3; k++) {
-      this.accelCounts[k] = hasAccel ? Math.round((k === 2 ? 1 : 0.05 * Math.sin(tSec + k)) / CYTON_ACCEL_G_PER_COUNT) || 1 : 0;
-      writeInt16Be(p, 26 + 2 * k, this.accelCounts[k]);
+      const accel = Math.round((k === 2 ? 1 : 0.05 * Math.sin(tSec + k)) / CYTON_ACCEL_G_PER_COUNT) || 1;
+      this.auxCounts[k] = !hasAux ? 0 : analog ? Math.round(512 + 300 * Math.sin(2 * Math.PI * (k + 1) * tSec)) : accel;
+      writeInt16Be(p, 26 + 2 * k, this.auxCounts[k]);
     }
-    p[32] = CYTON_FOOTER_ACCEL;
+    p[32] = analog ? CYTON_FOOTER_ANALOG : CYTON_FOOTER_ACCEL;
     this.packetNo++;
     if (!lost) this.out.bytes(p);
-    this.recordTruth(daisy, half, hasAccel, lost, corrupt, sampleNo);
+    this.recordTruth(daisy, half, hasAux, lost, corrupt, sampleNo);
   }
 
-  /** Ground truth exactly as the parser must decode it (µV and g, accelerometer held). */
-  private recordTruth(daisy: boolean, half: number, hasAccel: boolean, lost: boolean, corrupt: boolean, sampleNo: number): void {
+  /** Ground truth exactly as the parser must decode it (µV; aux in g held, or analog counts). */
+  private recordTruth(daisy: boolean, half: number, hasAux: boolean, lost: boolean, corrupt: boolean, sampleNo: number): void {
+    const auxScale = this.protocol.aux === 'analog' ? 1 : CYTON_ACCEL_G_PER_COUNT;
     for (let c = 0; c < 8; c++) this.truthUv[half * 8 + c] = this.counts[half * 8 + c] * this.protocol.uvPerCount[half * 8 + c];
     if (daisy && half === 0) {
-      this.boardHasAccel = hasAccel && !lost;
-      for (let k = 0; k < 3; k++) this.boardAccel[k] = this.accelCounts[k] * CYTON_ACCEL_G_PER_COUNT;
+      this.boardHasAux = hasAux && !lost;
+      for (let k = 0; k < 3; k++) this.boardAux[k] = this.auxCounts[k] * auxScale;
       this.boardLost = lost;
       this.boardCorrupt = corrupt;
       return;
     }
     if (lost || (daisy && this.boardLost)) return;
-    if (hasAccel) {
-      for (let k = 0; k < 3; k++) this.truthAccel[k] = this.accelCounts[k] * CYTON_ACCEL_G_PER_COUNT;
-      if (this.boardHasAccel) for (let k = 0; k < 3; k++) this.truthAccel[k] = (this.truthAccel[k] + this.boardAccel[k]) / 2;
-    } else if (this.boardHasAccel) {
-      this.truthAccel.set(this.boardAccel);
+    if (hasAux) {
+      for (let k = 0; k < 3; k++) this.truthAux[k] = this.auxCounts[k] * auxScale;
+      if (this.boardHasAux) for (let k = 0; k < 3; k++) this.truthAux[k] = (this.truthAux[k] + this.boardAux[k]) / 2;
+    } else if (this.boardHasAux) {
+      this.truthAux.set(this.boardAux);
+    } else if (this.protocol.aux !== 'accel') {
+      this.truthAux.fill(Number.NaN);
     }
-    this.boardHasAccel = false;
+    this.boardHasAux = false;
     const corrupted = corrupt || (daisy && this.boardCorrupt);
     this.truth('eeg', sampleNo, this.truthUv.subarray(0, this.protocol.channelCount), corrupted);
-    if (this.protocol.accel) this.truth('accel', sampleNo, this.truthAccel, corrupted);
+    if (this.protocol.aux !== 'none') this.truth(this.protocol.aux, sampleNo, this.truthAux, corrupted);
   }
 }

@@ -9,6 +9,8 @@ export const CYTON_FOOTER_MIN = 0xc0;
 export const CYTON_FOOTER_MAX = 0xc6;
 /** Footer of a packet whose aux bytes hold the accelerometer. */
 export const CYTON_FOOTER_ACCEL = 0xc0;
+/** Footer of a packet whose aux bytes hold three 16-bit analog reads (the board's analog mode; BrainFlow's END_BYTE_ANALOG). */
+export const CYTON_FOOTER_ANALOG = 0xc1;
 export const CYTON_RATE_HZ = 250;
 export const CYTON_BAUD = 115200;
 export const CYTON_DEFAULT_GAIN = 24;

@@ -9,6 +9,7 @@ import type { ByteParser, ParserStats, SampleSink } from '../protocol.js';
 import {
   CYTON_ACCEL_G_PER_COUNT,
   CYTON_FOOTER_ACCEL,
+  CYTON_FOOTER_ANALOG,
   CYTON_FOOTER_MAX,
   CYTON_FOOTER_MIN,
   CYTON_HEADER,
@@ -25,22 +26,30 @@ export class CytonParser implements ByteParser {
   private readonly sync: FixedFrameSync;
   private readonly counter = new CounterUnwrapper(256);
   private readonly eeg: SampleBatcher;
-  private readonly accel: SampleBatcher | null;
+  /** The aux stream ('accel' or 'analog'), null for aux 'none'. */
+  private readonly aux: SampleBatcher | null;
+  private readonly auxFooter: number;
+  private readonly auxScale: number;
+  /** The accelerometer reports at 25 Hz and sends zeros between readings: hold the last one. */
+  private readonly auxHold: boolean;
   private readonly uvPerCount: Float64Array;
   private readonly daisy: boolean;
-  /** Last accelerometer reading (g), NaN before the first one. */
-  private readonly accelHold = new Float64Array([Number.NaN, Number.NaN, Number.NaN]);
+  /** Aux values of the current sample (the accelerometer: last reading, NaN before the first). */
+  private readonly auxValue = new Float64Array([Number.NaN, Number.NaN, Number.NaN]);
   /** Daisy: the board half (channels 1-8) waiting for its daisy half. */
   private readonly pendingUv = new Float64Array(8);
-  private readonly pendingAccel = new Float64Array(3);
-  private pendingHasAccel = false;
+  private readonly pendingAux = new Float64Array(3);
+  private pendingHasAux = false;
   private pendingCounter = -1;
 
   constructor(protocol: CytonProtocol, sink: SampleSink) {
     this.daisy = protocol.channelCount === 16;
     this.uvPerCount = protocol.uvPerCount;
     this.eeg = new SampleBatcher('eeg', protocol.channelCount, sink);
-    this.accel = protocol.accel ? new SampleBatcher('accel', 3, sink) : null;
+    this.aux = protocol.aux === 'none' ? null : new SampleBatcher(protocol.aux, 3, sink);
+    this.auxFooter = protocol.aux === 'analog' ? CYTON_FOOTER_ANALOG : CYTON_FOOTER_ACCEL;
+    this.auxScale = protocol.aux === 'analog' ? 1 : CYTON_ACCEL_G_PER_COUNT;
+    this.auxHold = protocol.aux === 'accel';
     this.sync = new FixedFrameSync(
       {
         frameBytes: CYTON_PACKET_BYTES,
@@ -68,28 +77,30 @@ export class CytonParser implements ByteParser {
   push(bytes: Uint8Array): void {
     this.sync.push(bytes);
     this.eeg.flush();
-    this.accel?.flush();
+    this.aux?.flush();
   }
 
   reset(): void {
     this.sync.reset();
     this.counter.reset();
     this.eeg.discard();
-    this.accel?.discard();
-    this.accelHold.fill(Number.NaN);
+    this.aux?.discard();
+    this.auxValue.fill(Number.NaN);
     this.pendingCounter = -1;
   }
 
   private onPacket(b: Uint8Array, o: number): void {
     const counter = b[o + 1];
-    const hasAccel = b[o + 32] === CYTON_FOOTER_ACCEL && (b[o + 26] | b[o + 27] | b[o + 28] | b[o + 29] | b[o + 30] | b[o + 31]) !== 0;
+    const hasAux =
+      b[o + 32] === this.auxFooter && (!this.auxHold || (b[o + 26] | b[o + 27] | b[o + 28] | b[o + 29] | b[o + 30] | b[o + 31]) !== 0);
     if (!this.daisy) {
       const index = this.counter.next(counter);
-      if (hasAccel) this.readAccel(b, o, this.accelHold);
+      if (hasAux) this.readAux(b, o, this.auxValue);
+      else if (!this.auxHold) this.auxValue.fill(Number.NaN);
       const row = this.eeg.row(index);
       const v = this.eeg.values;
       for (let c = 0; c < 8; c++) v[row + c] = readInt24Be(b, o + 2 + 3 * c) * this.uvPerCount[c];
-      this.writeAccel(index);
+      this.writeAux(index);
       return;
     }
     // Cyton + Daisy: odd sample numbers carry the board's channels 1-8, the next (even) one the
@@ -98,8 +109,8 @@ export class CytonParser implements ByteParser {
       if (this.pendingCounter >= 0) this.unpairedPackets++;
       this.pendingCounter = counter;
       for (let c = 0; c < 8; c++) this.pendingUv[c] = readInt24Be(b, o + 2 + 3 * c) * this.uvPerCount[c];
-      this.pendingHasAccel = hasAccel;
-      if (hasAccel) this.readAccel(b, o, this.pendingAccel);
+      this.pendingHasAux = hasAux;
+      if (hasAux) this.readAux(b, o, this.pendingAux);
       return;
     }
     if (this.pendingCounter < 0 || ((this.pendingCounter + 1) & 0xff) !== counter) {
@@ -109,28 +120,30 @@ export class CytonParser implements ByteParser {
     }
     const index = (this.counter.next(this.pendingCounter) - 1) / 2;
     this.pendingCounter = -1;
-    if (hasAccel) {
-      this.readAccel(b, o, this.accelHold);
-      if (this.pendingHasAccel) for (let k = 0; k < 3; k++) this.accelHold[k] = (this.accelHold[k] + this.pendingAccel[k]) / 2;
-    } else if (this.pendingHasAccel) {
-      this.accelHold.set(this.pendingAccel);
+    if (hasAux) {
+      this.readAux(b, o, this.auxValue);
+      if (this.pendingHasAux) for (let k = 0; k < 3; k++) this.auxValue[k] = (this.auxValue[k] + this.pendingAux[k]) / 2;
+    } else if (this.pendingHasAux) {
+      this.auxValue.set(this.pendingAux);
+    } else if (!this.auxHold) {
+      this.auxValue.fill(Number.NaN);
     }
     const row = this.eeg.row(index);
     const v = this.eeg.values;
     for (let c = 0; c < 8; c++) v[row + c] = this.pendingUv[c];
     for (let c = 0; c < 8; c++) v[row + 8 + c] = readInt24Be(b, o + 2 + 3 * c) * this.uvPerCount[8 + c];
-    this.writeAccel(index);
+    this.writeAux(index);
   }
 
-  private readAccel(b: Uint8Array, o: number, into: Float64Array): void {
-    for (let k = 0; k < 3; k++) into[k] = readInt16Be(b, o + 26 + 2 * k) * CYTON_ACCEL_G_PER_COUNT;
+  private readAux(b: Uint8Array, o: number, into: Float64Array): void {
+    for (let k = 0; k < 3; k++) into[k] = readInt16Be(b, o + 26 + 2 * k) * this.auxScale;
   }
 
-  private writeAccel(index: number): void {
-    if (!this.accel) return;
-    const row = this.accel.row(index);
-    this.accel.values[row] = this.accelHold[0];
-    this.accel.values[row + 1] = this.accelHold[1];
-    this.accel.values[row + 2] = this.accelHold[2];
+  private writeAux(index: number): void {
+    if (!this.aux) return;
+    const row = this.aux.row(index);
+    this.aux.values[row] = this.auxValue[0];
+    this.aux.values[row + 1] = this.auxValue[1];
+    this.aux.values[row + 2] = this.auxValue[2];
   }
 }

@@ -13,9 +13,17 @@ export interface CytonOptions {
   gains?: number | number[];
   /** Channel labels (default CH1..CHn). */
   labels?: string[];
-  /** Produce the accelerometer stream (default true). */
+  /**
+   * What the 6 aux bytes become: 'accel' (footer 0xC0, the default), 'analog' (footer 0xC1,
+   * three 16-bit reads in counts) or 'none'. Packets with other footers (0xC2..0xC6) carry
+   * EEG as usual; their aux bytes are not decoded.
+   */
+  aux?: CytonAuxMode;
+  /** Shorthand: accel=false is aux='none'. */
   accel?: boolean;
 }
+
+export type CytonAuxMode = 'accel' | 'analog' | 'none';
 
 const VALID_GAINS = new Set([1, 2, 4, 6, 8, 12, 24]);
 
@@ -26,7 +34,7 @@ export class CytonProtocol implements SerialProtocol {
   readonly rateHz: number;
   readonly uvPerCount: Float64Array;
   readonly labels: string[];
-  readonly accel: boolean;
+  readonly aux: CytonAuxMode;
   readonly deviceDesc: Record<string, string | number | boolean>;
 
   constructor(options: CytonOptions = {}) {
@@ -48,7 +56,7 @@ export class CytonProtocol implements SerialProtocol {
     if (this.labels.length !== this.channelCount) {
       throw new SourceError('BAD_OPTION', this.name, `labels: expected ${this.channelCount} labels, got ${this.labels.length}`, { option: 'labels' });
     }
-    this.accel = options.accel ?? true;
+    this.aux = options.aux ?? (options.accel === false ? 'none' : 'accel');
     this.deviceDesc = { manufacturer: 'OpenBCI', model: daisy ? 'Cyton + Daisy' : 'Cyton', gains: gains.join(',') };
   }
 
@@ -63,7 +71,18 @@ export class CytonProtocol implements SerialProtocol {
         nominalRateHz: this.rateHz,
       },
     ];
-    if (this.accel) {
+    if (this.aux === 'analog') {
+      specs.push({
+        key: 'analog',
+        name: 'Cyton analog inputs',
+        type: 'MISC',
+        channels: ['AUX1', 'AUX2', 'AUX3'].map((label) => ({ label, unit: 'counts' })),
+        channelFormat: 'float32',
+        nominalRateHz: this.rateHz,
+        desc: { note: "the board's analog read mode (footer 0xC1); NaN in packets without it" },
+      });
+    }
+    if (this.aux === 'accel') {
       specs.push({
         key: 'accel',
         name: 'Cyton accelerometer',

@@ -59,6 +59,7 @@ describe('serial protocol registry', () => {
     expect(p.streams()[0].channels[0].label).toBe('Fp1');
     expect(p.uvPerCount[0]).toBeCloseTo(4.5e6 / 8 / 8388607, 9);
     expect((protocolFor('cyton-daisy', {}) as CytonProtocol).channelCount).toBe(16);
+    expect(protocolFor('cyton', { aux: 'analog' }).streams().map((s) => s.key)).toEqual(['eeg', 'analog']);
     expect(protocolFor('himoe', { requireDescriptor: 'no' })).toBeInstanceOf(HimoeFrameProtocol);
   });
 
@@ -81,6 +82,7 @@ describe('serial protocol registry', () => {
       ['cyton', { gain: 'x' }, 'gain'],
       ['cyton', { labels: 'a,b' }, 'labels'],
       ['cyton', { accel: 'maybe' }, 'accel'],
+      ['cyton', { aux: 'gyro' }, 'aux'],
       ['himoe', { foo: '1' }, 'foo'],
     ];
     for (const [name, options, option] of cases) {

@@ -178,4 +178,23 @@ describe('OpenBCI Cyton protocol', () => {
     expect(() => new CytonProtocol({ gains: 3 })).toThrow(/gain/);
     expect(() => new CytonProtocol({ labels: ['Fp1'] })).toThrow(/labels/);
   });
+
+  it('decodes the analog read mode (footer 0xC1) into an analog stream in counts, averaged over Daisy halves', () => {
+    for (const daisy of [false, true]) {
+      const truth: Decoded[] = [];
+      const emu = new CytonEmulator({ daisy, aux: 'analog', seed: 12, truth: truthInto(truth) });
+      expect(emu.protocol.streams().map((s) => s.key)).toEqual(['eeg', 'analog']);
+      const { samples, parser } = collectingParser(emu.protocol);
+      parser.push(runEmulator(emu, 1));
+      expect(unmatchedSamples(samples, truth, 0)).toEqual([]);
+      const analog = samples.filter((s) => s.key === 'analog');
+      expect(analog.length).toBe(daisy ? 124 : 249);
+      expect(analog.every((s) => s.values.every(Number.isFinite))).toBe(true);
+    }
+    // A packet in accelerometer format while in analog mode has no analog values: NaN, not a stale copy.
+    const { samples, parser } = collectingParser(new CytonProtocol({ aux: 'analog' }));
+    const zero = new Array(8).fill(0);
+    parser.push(packets([packet(0, zero, [1, 2, 3], 0xc1), packet(1, zero, [4, 5, 6], 0xc0), packet(2, zero, [7, 8, 9], 0xc1)]));
+    expect(samples.filter((s) => s.key === 'analog').map((s) => s.values)).toEqual([[1, 2, 3], [NaN, NaN, NaN]]);
+  });
 });
