@@ -82,7 +82,8 @@ export async function encodeModel(model: HiMoE): Promise<{ modelJson: ModelJson;
   return { modelJson, weights: new Uint8Array(data) };
 }
 
-async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+/** Write via a temporary file and rename, so a reader never sees a half-written file. */
+export async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, path);

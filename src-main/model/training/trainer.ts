@@ -3,12 +3,13 @@
 // CCC, a checkpoint after every epoch (resumable bit for bit), progress with losses, validation
 // metrics and ETA. Every random draw derives from the seed, so one seed gives one model.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../errors.js';
 import { resolveHiMoEConfig, type HiMoEConfig } from '../himoe/config.js';
 import { batchWindows, disposeBatch } from '../himoe/batch.js';
 import { HiMoE } from '../himoe/model.js';
+import { writeAtomically } from '../io/model-files.js';
 import { regressionMetrics, type RegressionMetrics } from '../metrics.js';
 import { seededRng, tf } from '../runtime/index.js';
 import { Adam, DEFAULT_ADAM } from './adam.js';
@@ -126,11 +127,6 @@ export function evaluateExamples(model: HiMoE, examples: readonly Example[], bat
     }
   }
   return regressionMetrics(preds, targets, model.config.outputs);
-}
-
-async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
 }
 
 function snapshot(model: HiMoE): Map<string, tf.Tensor> {
