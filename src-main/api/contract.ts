@@ -4,6 +4,9 @@
 // and validate every message against these schemas at the boundary.
 
 import { z } from 'zod';
+import { deviceStatusSchema, devicesRequests } from './requests-devices.js';
+import { libraryRequests } from './requests-library.js';
+import { annotationAgreementEventSchema, annotationRequests } from './requests-annotation.js';
 
 const modality = z.enum(['EEG', 'ECG', 'EDA', 'PPG', 'RESP']);
 
@@ -83,10 +86,13 @@ export const requests = {
       .strict(),
     result: z.object({ viewId: z.string() }),
   },
+  ...libraryRequests,
+  ...devicesRequests,
   'view.unsubscribe': {
     params: z.object({ viewId: z.string().min(1).max(64) }).strict(),
     result: z.object({ viewId: z.string() }),
   },
+  ...annotationRequests,
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -104,6 +110,8 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sourceState'), sourceId: z.string(), state: z.string(), detail: z.string().optional() }),
   z.object({ kind: z.literal('gap'), streamId: z.string(), missingCount: z.number(), fromSec: z.number(), toSec: z.number() }),
   z.object({ kind: z.literal('marker'), label: z.string(), tSec: z.number() }),
+  /** Per-device status about once a second while a session runs (engine/devices-handlers.ts). */
+  z.object({ kind: z.literal('deviceStatus'), devices: z.array(deviceStatusSchema) }),
   z.object({ kind: z.literal('error'), code: z.string(), message: z.string(), sourceId: z.string().optional() }),
   z.object({
     kind: z.literal('quality'),
@@ -114,6 +122,7 @@ export const eventSchema = z.discriminatedUnion('kind', [
     reasons: z.array(z.string()),
     channels: z.array(z.object({ label: z.string(), index: z.number(), reasons: z.array(z.string()) })),
   }),
+  annotationAgreementEventSchema,
 ]);
 export type ApiEvent = z.infer<typeof eventSchema>;
 

@@ -17,6 +17,8 @@ export interface FrameHeader {
   latestSec: number;
   /** Engine session time when the frame was made (for sample-to-screen latency). */
   madeAtSec: number;
+  /** Wall clock (Date.now()) when the server sent the frame: server-send -> draw latency on one machine. */
+  sentAtUnixMs?: number;
   seq: number;
 }
 

@@ -7,6 +7,9 @@ import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, protocol, session, shell } from 'electron';
+import { annotationHandlers } from '../engine/annotation-handlers.js';
+import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
+import { libraryHandlers } from '../engine/library-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
 import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
 import { attachIpcTransport } from './ipc-transport.js';
@@ -59,7 +62,8 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)) });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }) } });
+  publishDeviceStatus(service);
   let quitting = false;
   app.on('before-quit', (event) => {
     if (quitting) return;

@@ -7,8 +7,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
+import { annotationHandlers } from '../engine/annotation-handlers.js';
+import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
+import { libraryHandlers } from '../engine/library-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
+import { devicesReport } from './commands-devices.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
 
@@ -39,7 +43,8 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server:
   const workspace = resolve(opts.workspace);
   await mkdir(workspace, { recursive: true });
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log) });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }) } });
+  publishDeviceStatus(service);
   const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log });
   return { server, service };
 }

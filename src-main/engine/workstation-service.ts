@@ -243,7 +243,7 @@ export class WorkstationService implements WorkstationApi {
         decimateMinMax(read.values, read.timestamps, read.count, buf.channelCount, t0, now, columns, out);
         sink(
           encodeFrame(
-            { viewId: p.viewId, streamId, channels: buf.channelCount, columns, t0Sec: t0, t1Sec: now, latestSec: buf.latestTimeSec, madeAtSec: now, seq: seq++ },
+            { viewId: p.viewId, streamId, channels: buf.channelCount, columns, t0Sec: t0, t1Sec: now, latestSec: buf.latestTimeSec, madeAtSec: now, sentAtUnixMs: Date.now(), seq: seq++ },
             out,
           ),
         );
