@@ -194,6 +194,7 @@ void fw_loop(void) {
   int c;
   while ((c = board_uart_read()) >= 0) {
     if (c == 'S' && !streaming) start_streaming();
+    else if (c == 'S') last_descriptor_us = board_micros() - DESCRIPTOR_EVERY_US; /* a host that reconnected: re-announce now */
     else if (c == 'X') streaming = 0;
   }
   if (!streaming) return;

@@ -1,6 +1,7 @@
 // A TypeScript twin of the native/ reference firmware: on 'S' it sends a 0x00, every stream's
 // descriptor, then data frames (EDA, ECG, PPG at their rates, several samples per frame) and the
-// descriptors again every second; 'X' stops. Device ticks are microseconds and wrap at 2^32.
+// descriptors again every second ('S' while streaming re-announces them at once); 'X' stops.
+// Device ticks are microseconds and wrap at 2^32.
 
 import { EmulatorBase, type EmulatorOptions } from '../parsing/emulator-kit.js';
 import { HIMOE_MAX_FRAME_BYTES, buildDataPayload, buildDescriptorPayload, maxWireBytes, sealFrame } from './codec.js';
@@ -33,6 +34,7 @@ export class HimoeFrameEmulator extends EmulatorBase {
   private readonly payload = new Uint8Array(HIMOE_MAX_FRAME_BYTES + 2);
   private readonly wire = new Uint8Array(maxWireBytes(HIMOE_MAX_FRAME_BYTES));
   private tickNo = 0;
+  private announceNow = false;
 
   constructor(private readonly emuOptions: HimoeEmulatorOptions = {}) {
     super(emuOptions);
@@ -57,7 +59,9 @@ export class HimoeFrameEmulator extends EmulatorBase {
 
   protected onCommand(bytes: Uint8Array): void {
     for (const c of bytes) {
-      if (c === HIMOE_START_COMMAND && !this.streaming) {
+      if (c === HIMOE_START_COMMAND && this.streaming) {
+        this.announceNow = true; // a host that reconnected: re-announce the descriptors at once
+      } else if (c === HIMOE_START_COMMAND) {
         this.tickNo = 0;
         for (const s of this.streams) {
           s.pending = 0;
@@ -83,7 +87,8 @@ export class HimoeFrameEmulator extends EmulatorBase {
   protected writeFrame(lost: boolean, corrupt: boolean): void {
     const tick = this.tickNo++;
     if (tick === 0) this.out.bytes([0]);
-    if (tick % TICK_HZ === 0) {
+    if (tick % TICK_HZ === 0 || this.announceNow) {
+      this.announceNow = false;
       for (const s of this.streams) this.emit(buildDescriptorPayload(this.payload, s.config, 0, s.nextSample, this.tickUs(tick / TICK_HZ)));
     }
     const tEndSec = (tick + 1) / TICK_HZ;

@@ -169,4 +169,17 @@ describe('HiMoE framed protocol: parser', () => {
     }
     expect(parser.stats.badFrames).toBe(0);
   });
+
+  it("re-announces the descriptors at once on 'S' while streaming, so a reconnected host decodes without waiting a second", () => {
+    const emu = new HimoeFrameEmulator({ seed: 8 });
+    const { samples, parser } = collectingParser(emu.protocol);
+    emu.receive(emu.protocol.startCommands()[0]);
+    parser.push(emu.produce(0.3));
+    parser.reset(); // the host reconnected: descriptors forgotten
+    emu.receive(emu.protocol.startCommands()[0]);
+    const before = samples.length;
+    parser.push(emu.produce(0.2));
+    expect(samples.length - before).toBeGreaterThan(0.15 * (32 + 250 + 100));
+    expect(samples.slice(before).every((s) => s.index > 0)).toBe(true); // the count went on
+  });
 });
