@@ -101,9 +101,16 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   for (const source of set.sources) engine.addSource(source);
 
   const problems: string[] = [];
+  // A recorder that cannot write (disk full, drive gone) ends the session at once: recording on
+  // into nothing until --duration (or forever with --realtime) would hide the failure.
+  let onRecorderFailed: () => void = () => {};
+  const recorderFailed = new Promise<void>((resolve) => (onRecorderFailed = resolve));
   engine.subscribe((event) => {
     if (event.kind === 'sourceError') problems.push(`${event.sourceId}: ${event.error.message}`);
-    if (event.kind === 'recorderError') problems.push(`recorder: ${event.error.message}`);
+    if (event.kind === 'recorderError') {
+      problems.push(`recorder: ${event.error.message}`);
+      onRecorderFailed();
+    }
     // A device lost or back is news while recording, not only in the summary.
     if (event.kind === 'sourceState' && (event.state === 'disconnected' || event.detail?.startsWith('reconnected'))) {
       stderr.write(`${event.sourceId}: ${event.state}${event.detail ? ` (${event.detail})` : ''}\n`);
@@ -141,11 +148,13 @@ export async function runRecord(opts: RecordOptions, stderr: ProgressSink, signa
   let sessionSec = 0;
   try {
     await new Promise<void>((resolve) => {
+      void recorderFailed.then(resolve);
       // Finite sources end the session themselves; live devices end at --duration (host time).
       if (set.finished) void set.finished.then(resolve);
       else if (durationSec !== undefined) {
         const end = setTimeout(resolve, durationSec * 1000);
         signal?.addEventListener('abort', () => clearTimeout(end), { once: true });
+        void recorderFailed.then(() => clearTimeout(end));
       }
       if (signal) {
         if (signal.aborted) resolve();
