@@ -1,0 +1,64 @@
+// Disk full while recording: a real size-limited filesystem (tmpfs of 256 KiB, we are root in
+// CI) under a real-time `himoe record`. The recording stops by itself with a clear error naming
+// ENOSPC and the file, and the file keeps every sample written before the disk filled.
+// Without permission to mount, falls back to a file-size limit (ulimit -f: EFBIG) and says so.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readXdf } from '../../src-main/storage/xdf/index.js';
+import { assertBuilt, repairWithCli, sleep, spawnHimoe } from './process-helpers.js';
+
+const LIMIT_KIB = 256;
+let dir: string;
+let fullDir: string;
+let mode: 'tmpfs' | 'ulimit' | 'none' = 'none';
+
+beforeAll(() => {
+  assertBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'himoe-full-'));
+  fullDir = join(dir, 'small-fs');
+  mkdirSync(fullDir);
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${LIMIT_KIB}k`, 'tmpfs', fullDir]).status === 0) mode = 'tmpfs';
+  else if (spawnSync('bash', ['-c', `ulimit -f ${LIMIT_KIB}`]).status === 0) mode = 'ulimit';
+  if (mode === 'ulimit') console.warn(`disk-full test: cannot mount a tmpfs here; falling back to ulimit -f ${LIMIT_KIB} (EFBIG instead of ENOSPC)`);
+  if (mode === 'none') {
+    const why = 'disk-full test: neither a tmpfs mount nor ulimit -f is available';
+    if (process.env.CI === 'true') throw new Error(`${why} (CI must run this test)`);
+    console.warn(`SKIPPED: ${why}`);
+  }
+});
+
+afterAll(() => {
+  if (mode === 'tmpfs') spawnSync('umount', [fullDir]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('disk full while recording', () => {
+  it('stops a real-time recording with an error naming ENOSPC and the file, and the file stays valid', async ({ skip }) => {
+    if (mode === 'none') skip();
+    const out = join(fullDir, 'full.xdf');
+    const p = spawnHimoe(['record', '--realtime', '--modalities', 'eeg,ecg,eda', '--out', out], mode === 'ulimit' ? { wrapInShell: `ulimit -f ${LIMIT_KIB}` } : {});
+
+    // 256 KiB at ~40 KB/s fill in ~7 s; a recorder that goes on without its file would run forever.
+    const outcome = await Promise.race([p.exited, sleep(30_000).then(() => null)]);
+    if (outcome === null) p.child.kill('SIGKILL');
+
+    expect(outcome, `still recording 30 s after start:\n${p.stderr()}`).not.toBeNull();
+    expect(outcome!.code).not.toBe(0);
+    expect(p.stderr()).toContain(out);
+    expect(p.stderr()).toMatch(mode === 'tmpfs' ? /ENOSPC/ : /EFBIG/);
+    const file = await readXdf(out, { synchronizeClocks: false, dejitter: false, tolerateTruncation: true });
+    const eeg = file.streams.find((s) => s.info.type === 'EEG')!;
+    expect(eeg.timestamps.length).toBeGreaterThan(256);
+    // Repair on a disk with room (the full one has no space for the backup copy).
+    const copy = join(dir, 'copy.xdf');
+    copyFileSync(out, copy);
+    const r = repairWithCli(copy);
+    expect(r.code, r.out).toBe(0);
+    const repaired = await readXdf(copy, { synchronizeClocks: false, dejitter: false });
+    expect(repaired.truncatedAt).toBeNull();
+    expect(repaired.streams.find((s) => s.info.type === 'EEG')!.timestamps.length).toBe(eeg.timestamps.length);
+  });
+});
