@@ -240,11 +240,7 @@ export class HiMoE {
       const qM = tf.reshape(tf.tile(tf.reshape(q, [1, N, d]), [M, 1, 1]), [M * B, L, d]);
       const k = tf.reshape(stackedDense(p, 'align/k', h), [M * B, L, d]);
       const v = tf.reshape(stackedDense(p, 'align/v', h), [M * B, L, d]);
-      const offset = tf.sub(tf.sub(tf.reshape(batch.patchTimesSec, [M, B, 1, L]), tf.reshape(batch.referenceTimesSec, [1, B, L, 1])), tf.reshape(p.get('align/lag'), [M, 1, 1, 1]));
-      const sigma = tf.reshape(tf.add(tf.softplus(p.get('align/sigma_raw')), 0.05), [M, 1, 1, 1]);
-      const timeBias = tf.neg(tf.div(tf.square(offset), tf.mul(2, tf.square(sigma))));
-      const maskBias = tf.mul(tf.sub(1, batch.keyMask), MASKED);
-      const bias = tf.reshape(tf.add(timeBias, maskBias), [M * B, 1, L, L]);
+      const bias = tf.reshape(this.alignmentBias(batch), [M * B, 1, L, L]);
       const attended = tf.reshape(multiHeadAttention(qM, k, v, c.heads, bias), [M, N, d]);
       z = layerNorm(p, 'align/ln', stackedDense(p, 'align/o', attended));
     } else {
@@ -307,6 +303,26 @@ export class HiMoE {
       alignmentLoss,
       balanceLoss: balance,
     };
+  }
+
+  /**
+   * Additive bias [M, B, L(query), L(key)] of the time-aware cross-attention:
+   * -(tau_j - t_i - delta_m)^2 / (2 sigma_m^2), plus MASKED where key j is not allowed (missing,
+   * after token i, or beyond the horizon). Call inside tf.tidy.
+   */
+  alignmentBias(batch: WindowBatch): T {
+    const p = this.params;
+    const M = this.config.modalities.length;
+    const B = batch.size;
+    const L = batch.tokens;
+    const offset = tf.sub(tf.sub(tf.reshape(batch.patchTimesSec, [M, B, 1, L]), tf.reshape(batch.referenceTimesSec, [1, B, L, 1])), tf.reshape(p.get('align/lag'), [M, 1, 1, 1]));
+    const timeBias = tf.neg(tf.div(tf.square(offset), tf.mul(2, tf.square(tf.reshape(this.alignmentWidthSec(), [M, 1, 1, 1])))));
+    return tf.add(timeBias, tf.mul(tf.sub(1, batch.keyMask), MASKED));
+  }
+
+  /** Learned width sigma_m (seconds) per modality: softplus(raw) + 0.05 s. Call inside tf.tidy. */
+  alignmentWidthSec(): T {
+    return tf.add(tf.softplus(this.params.get('align/sigma_raw')), 0.05);
   }
 
   /** Inference on a batch: runs in tf.tidy and returns plain arrays (no tensor outlives the call). */

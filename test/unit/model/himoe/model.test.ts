@@ -104,6 +104,35 @@ describe('Hi-MoE network', () => {
     expect(run(model, [b]).tokens).not.toEqual(run(model, [a]).tokens);
   });
 
+  it('centres the time-aware cross-attention on tau = t + delta_m with the learned lag and width', () => {
+    const m = new HiMoE(config, 3);
+    const eda = config.modalities.findIndex((sp) => sp.modality === 'EDA');
+    const lag = new Float32Array(config.modalities.length);
+    lag[eda] = -1; // EDA answers 1 s late: look 1 s back
+    m.params.get('align/lag').assign(tf.tensor1d(lag));
+    const sigma = 0.3;
+    m.params.get('align/sigma_raw').assign(tf.fill([config.modalities.length], Math.log(Math.expm1(sigma - 0.05))));
+    const w = randomWindow(config, 12, { missingPatches: { EDA: [10] } });
+    const batch = batchWindows([w], config);
+    const [bias, width] = tf.tidy(() => [m.alignmentBias(batch).dataSync(), m.alignmentWidthSec().dataSync()]);
+    disposeBatch(batch);
+    m.dispose();
+    expect(width[eda]).toBeCloseTo(sigma, 5);
+    const L = 16;
+    const row = (i: number) => Array.from(bias.subarray((eda * L + i) * L, (eda * L + i + 1) * L));
+    const argmax = (r: number[]) => r.indexOf(Math.max(...r));
+    expect(argmax(row(12))).toBe(8); // t_12 - 1 s = patch 8 at 4 Hz
+    const tau = w.modalities.EDA!.patchTimesSec;
+    const t12 = w.referenceTimesSec[12]!;
+    expect(row(12)[9]).toBeCloseTo(-((tau[9]! - t12 + 1) ** 2) / (2 * sigma * sigma), 3);
+    expect(row(12)[13]).toBeLessThan(-1e8); // future patch
+    expect(row(12)[10]).toBeLessThan(-1e8); // missing patch
+    expect(row(12)[2]).toBeLessThan(-1e8); // beyond the 2 s horizon
+    // t_14 - 1 s falls on the missing patch 10: its neighbours 9 and 11 (equally far) take over
+    expect([9, 11]).toContain(argmax(row(14)));
+    expect(row(14)[9]).toBeCloseTo(row(14)[11]!, 3);
+  });
+
   it('computes lambda = exp(lq1.lk1) - exp(lq2.lk2) + lambda_init, lambda_init = 0.8 - 0.6 exp(-0.3 (layer - 1))', () => {
     expect(lambdaInit(1)).toBeCloseTo(0.2, 12);
     expect(lambdaInit(3)).toBeCloseTo(0.8 - 0.6 * Math.exp(-0.6), 12);
