@@ -1,0 +1,88 @@
+// The Devices view's requests: ports (with the udevadm fallback warning), protocols, device
+// profiles saved in the workspace, and per-device status pushed as events while a session runs.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiEvent, RequestName } from '../../../src-main/api/contract.js';
+import { SERIAL_PROTOCOL_NAMES } from '../../../src-main/acquisition/serial/registry.js';
+import { devicesHandlers, publishDeviceStatus } from '../../../src-main/engine/devices-handlers.js';
+import { WorkstationService, type RequestHandler } from '../../../src-main/engine/workstation-service.js';
+
+let ws: string;
+let service: WorkstationService;
+
+function handler<N extends RequestName>(name: N): RequestHandler<N> {
+  const listPorts = async () => ({ ports: [{ path: '/dev/ttyUSB0', kind: 'usb' as const }], method: 'dev-scan' as const, warning: 'udevadm is not installed' });
+  const h = devicesHandlers({ workspace: ws, listPorts })[name];
+  if (!h) throw new Error(`no handler for ${name}`);
+  return h as RequestHandler<N>;
+}
+
+beforeEach(() => {
+  ws = mkdtempSync(join(tmpdir(), 'himoe-devh-'));
+  service = new WorkstationService({ planRecording: () => Promise.reject(new Error('no recording in this test')), handlers: devicesHandlers({ workspace: ws }) });
+});
+
+afterEach(async () => {
+  await service.shutdown();
+  rmSync(ws, { recursive: true, force: true });
+});
+
+describe('devices handlers', () => {
+  it('lists ports with the fallback warning, every serial protocol and the saved profiles', async () => {
+    await handler('devices.saveProfile')({ name: 'lab-cyton', source: 'cyton:/dev/ttyUSB0', notes: 'cap 2' }, service);
+
+    const r = await handler('devices.list')({}, service);
+
+    expect(r.ports.map((p) => p.path)).toEqual(['/dev/ttyUSB0']);
+    expect(r.portMethod).toBe('dev-scan');
+    expect(r.portWarning).toMatch(/udevadm/);
+    expect(r.protocols.map((p) => p.name)).toEqual([...SERIAL_PROTOCOL_NAMES]);
+    expect(r.profiles).toMatchObject([{ name: 'lab-cyton', source: 'cyton:/dev/ttyUSB0', notes: 'cap 2' }]);
+  });
+
+  it('saves a profile in the workspace only when its spec reads as a recording would, and removes it', async () => {
+    await expect(handler('devices.saveProfile')({ name: 'bad', source: 'cyton:/dev/ttyUSB0:gain=7', notes: '' }, service)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(handler('devices.saveProfile')({ name: 'loop', source: '@lab', notes: '' }, service)).rejects.toMatchObject({ code: 'BAD_SOURCE_SPEC' });
+    await handler('devices.saveProfile')({ name: 'bit', source: 'bitalino:/dev/rfcomm0:ecg=A2', notes: '' }, service);
+    expect(JSON.parse(readFileSync(join(ws, 'devices.json'), 'utf8')).profiles.map((p: { name: string }) => p.name)).toEqual(['bit']);
+
+    const removed = await handler('devices.removeProfile')({ name: 'bit' }, service);
+    const again = await handler('devices.removeProfile')({ name: 'bit' }, service);
+
+    expect(removed.removed).toBe(true);
+    expect(again.removed).toBe(false);
+    expect((await handler('devices.list')({}, service)).profiles).toEqual([]);
+  });
+
+  it('pushes per-device status about every interval while a session runs, and stops after it', async () => {
+    const events: Array<Extract<ApiEvent, { kind: 'deviceStatus' }>> = [];
+    service.onEvent((e) => {
+      if (e.kind === 'deviceStatus') events.push(e);
+    });
+    const detach = publishDeviceStatus(service, 200);
+    expect((await service.call('devices.status', {})).running).toBe(false);
+
+    await service.call('session.start', { source: 'synthetic', modalities: ['EDA', 'ECG'], seed: 3, record: false, subject: '', notes: '' });
+    await new Promise((r) => setTimeout(r, 1300));
+    const snap = await service.call('devices.status', {});
+    await service.call('session.stop', {});
+    const countAtStop = events.length;
+    await new Promise((r) => setTimeout(r, 500));
+    detach();
+
+    expect(countAtStop).toBeGreaterThanOrEqual(4);
+    expect(events.length).toBe(countAtStop);
+    // The fourth push (~0.8 s in) is mid-session; the last ones may show the devices stopping.
+    const mid = events[3]!.devices;
+    const eda = mid.flatMap((d) => d.streams.map((s) => ({ ...s, connected: d.connected }))).find((s) => s.type === 'EDA')!;
+    expect(eda.connected).toBe(true);
+    expect(eda.measuredRateHz).toBeGreaterThan(eda.nominalRateHz * 0.5);
+    expect(eda.measuredRateHz).toBeLessThan(eda.nominalRateHz * 1.5);
+    expect(eda.lastSampleAgeSec).not.toBeNull();
+    expect(snap.running).toBe(true);
+    expect(snap.devices.some((d) => d.streams.some((s) => s.type === 'ECG'))).toBe(true);
+  });
+});

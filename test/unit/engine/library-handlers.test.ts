@@ -1,0 +1,89 @@
+// The Sessions view's requests over a real workspace (session folders + SQLite index):
+// search, open, export into <ws>/exports/<id>/, delete into <ws>/trash/ with re-indexing.
+
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { libraryHandlers, matchesQuery } from '../../../src-main/engine/library-handlers.js';
+import type { RequestHandler, WorkstationService } from '../../../src-main/engine/workstation-service.js';
+import type { RequestName } from '../../../src-main/api/contract.js';
+import { readEdf } from '../../../src-main/storage/edf/index.js';
+import { Library } from '../../../src-main/storage/library/library.js';
+import { writeSession } from '../storage/library/session-fixture.js';
+
+let ws: string;
+const service = {} as WorkstationService;
+
+function handler<N extends RequestName>(name: N): RequestHandler<N> {
+  const h = libraryHandlers({ workspace: ws, now: () => new Date(Date.UTC(2026, 10, 24, 5, 0, 0)) })[name];
+  if (!h) throw new Error(`no handler for ${name}`);
+  return h as RequestHandler<N>;
+}
+
+beforeEach(async () => {
+  ws = mkdtempSync(join(tmpdir(), 'himoe-libh-'));
+  await writeSession(ws, 'sess-a', { subject: 'P001', protocol: 'film-clips-v1' });
+  await writeSession(ws, 'sess-b', { subject: 'P002', protocol: 'rest-baseline' });
+  const lib = Library.open(ws);
+  await lib.rebuild();
+  lib.close();
+});
+
+afterEach(() => rmSync(ws, { recursive: true, force: true }));
+
+describe('library handlers', () => {
+  it('lists every session and subject, filters by subject and by words of a query', async () => {
+    const list = handler('library.list');
+    const all = await list({ subject: '', query: '' }, service);
+    const bySubject = await list({ subject: 'P002', query: '' }, service);
+    const byQuery = await list({ subject: '', query: 'FILM p001' }, service);
+    const none = await list({ subject: '', query: 'P001 rest' }, service);
+
+    expect(all.sessions.map((s) => s.id).sort()).toEqual(['sess-a', 'sess-b']);
+    expect(all.subjects.map((s) => s.id).sort()).toEqual(['P001', 'P002']);
+    expect(bySubject.sessions.map((s) => s.id)).toEqual(['sess-b']);
+    expect(byQuery.sessions.map((s) => s.id)).toEqual(['sess-a']);
+    expect(none.sessions).toEqual([]);
+  });
+
+  it('opens a session with its streams, markers and annotation sets', async () => {
+    const s = await handler('library.get')({ id: 'sess-a' }, service);
+
+    expect(s.streams.map((x) => x.type)).toContain('EEG');
+    expect(s.markers.map((m) => m.label)).toEqual(['clip-start:amusement', 'clip-end:amusement']);
+    expect(s.annotationSets.map((a) => `${a.raterId}/${a.dimension}`)).toContain('R01/valence');
+  });
+
+  it('refuses ids that could leave the sessions folder, and unknown sessions', async () => {
+    await expect(handler('library.get')({ id: '../etc' }, service)).rejects.toMatchObject({ code: 'BAD_SESSION_ID' });
+    await expect(handler('library.delete')({ id: '..', confirm: true }, service)).rejects.toMatchObject({ code: 'BAD_SESSION_ID' });
+    await expect(handler('library.export')({ id: 'nope', to: 'edf' }, service)).rejects.toMatchObject({ code: 'NO_SESSION' });
+  });
+
+  it('exports a session as EDF+ under <ws>/exports/<id>/ and reports the path', async () => {
+    const r = await handler('library.export')({ id: 'sess-a', to: 'edf' }, service);
+
+    expect(r.out).toBe(join(ws, 'exports', 'sess-a', 'sess-a.edf'));
+    const edf = readEdf(r.out);
+    expect(edf.signals.some((s) => s.label.includes('Fz'))).toBe(true);
+    expect(r.bytes).toBeGreaterThan(256);
+  });
+
+  it('moves a deleted session to the trash (never erased) and drops it from the library', async () => {
+    const r = await handler('library.delete')({ id: 'sess-a', confirm: true }, service);
+
+    expect(r.trashPath).toBe(join(ws, 'trash', 'sess-a-20261124T050000Z'));
+    expect(existsSync(join(r.trashPath, 'recording.xdf'))).toBe(true);
+    expect(existsSync(join(ws, 'sessions', 'sess-a'))).toBe(false);
+    const after = await handler('library.list')({ subject: '', query: '' }, service);
+    expect(after.sessions.map((s) => s.id)).toEqual(['sess-b']);
+    expect(readdirSync(join(ws, 'trash'))).toHaveLength(1);
+  });
+
+  it('matches a query against id, subject, protocol and notes', () => {
+    const s = { id: 'x1', subject: 'P9', path: '', createdAt: '', durationSec: null, protocol: 'stroop', notes: 'noisy ECG', sourceKind: 'device', status: 'complete' as const, streamCount: 0, markerCount: 0 };
+    expect(matchesQuery(s, 'ecg  p9')).toBe(true);
+    expect(matchesQuery(s, 'stroop rest')).toBe(false);
+  });
+});
