@@ -114,7 +114,7 @@ function bitalino(options: Record<string, string>): BitalinoProtocol {
 const SEPARATOR_NAMES: Record<string, string> = { comma: ',', semicolon: ';', tab: '\t', space: ' ', ',': ',', '\\t': '\t' };
 
 function text(options: Record<string, string>): TextProtocol {
-  const known = ['columns', 'rate', 'separator', 'timestamp', 'timestampUnit', 'counter', 'start', 'stop', 'baud'];
+  const known = ['columns', 'rate', 'separator', 'timestamp', 'timestampUnit', 'counter', 'counterWrap', 'maxLine', 'start', 'stop', 'baud'];
   checkKnown('text', options, (k) => known.includes(k), known.join(', '));
   if (!options.columns) throw badOption('text', 'columns', 'required, e.g. columns=ecg:mV,eda:uS');
   const columns: TextColumn[] = options.columns.split(',').map((spec) => {
@@ -141,6 +141,8 @@ function text(options: Record<string, string>): TextProtocol {
     timestampColumn: fieldOption('text', options, 'timestamp'),
     timestampUnit,
     counterColumn: fieldOption('text', options, 'counter'),
+    counterWrap: numberOption('text', options, 'counterWrap'),
+    maxLineBytes: numberOption('text', options, 'maxLine'),
     startCommand: options.start !== undefined ? unescapeCommand(options.start) : undefined,
     stopCommand: options.stop !== undefined ? unescapeCommand(options.stop) : undefined,
     baudRate: baud,

@@ -2,6 +2,7 @@
 // building strings, counts lines that do not parse as bad, and emits one stream per column.
 // A line has no checksum: a byte flipped inside a number cannot be detected (see README).
 
+import { CounterUnwrapper } from '../../../core/streams/gap-detector.js';
 import { SampleBatcher } from '../parsing/sample-batcher.js';
 import { emptyParserStats } from '../parsing/stats.js';
 import type { ByteParser, ParserStats, SampleSink } from '../protocol.js';
@@ -79,6 +80,8 @@ export class TextLineParser implements ByteParser {
   private readonly tsDivisor: number;
   private readonly fieldValues: Float64Array;
   private readonly hasTimestamp: boolean;
+  private readonly counterWrap: number;
+  private readonly unwrapper: CounterUnwrapper | null;
 
   constructor(protocol: TextProtocol, sink: SampleSink) {
     const o = protocol.options;
@@ -91,6 +94,8 @@ export class TextLineParser implements ByteParser {
     this.sep = sep.charCodeAt(0);
     this.tsDivisor = o.timestampUnit === 's' ? 1 : 1000;
     this.fieldValues = new Float64Array(this.roles.length);
+    this.counterWrap = o.counterWrap ?? Number.MAX_SAFE_INTEGER;
+    this.unwrapper = o.counterWrap !== undefined ? new CounterUnwrapper(o.counterWrap) : null;
   }
 
   get bufferedBytes(): number {
@@ -117,6 +122,7 @@ export class TextLineParser implements ByteParser {
     this.overflow = false;
     this.atLineStart = false;
     this.lineNo = 0;
+    this.unwrapper?.reset();
     for (const b of this.batchers) b.discard();
   }
 
@@ -151,7 +157,7 @@ export class TextLineParser implements ByteParser {
     let index = lineNo;
     let tSec = Number.NaN;
     for (let f = 0; f < this.roles.length; f++) {
-      if (this.roles[f] === -2) index = this.fieldValues[f];
+      if (this.roles[f] === -2) index = this.unwrapper ? this.unwrapper.next(this.fieldValues[f]) : this.fieldValues[f];
       else if (this.roles[f] === -1) tSec = this.fieldValues[f] / this.tsDivisor;
     }
     for (let f = 0; f < this.roles.length; f++) {
@@ -191,7 +197,7 @@ export class TextLineParser implements ByteParser {
     for (let f = 0; f < want; f++) {
       if (this.roles[f] === -2) {
         const n = this.fieldValues[f];
-        if (!Number.isSafeInteger(n) || n < 0) return false;
+        if (!Number.isSafeInteger(n) || n < 0 || n >= this.counterWrap) return false;
       }
     }
     return true;

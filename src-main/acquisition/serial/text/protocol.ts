@@ -26,6 +26,8 @@ export interface TextOptions {
   timestampUnit?: 'ms' | 's';
   /** 0-based field holding a sample counter (non-negative integer). */
   counterColumn?: number;
+  /** The counter wraps to 0 at this value (e.g. 65536 for a uint16_t); unwrapped into a continuous count. */
+  counterWrap?: number;
   /** Sent to start/stop streaming (default: none; the device streams from power-up). */
   startCommand?: string;
   stopCommand?: string;
@@ -74,6 +76,13 @@ export class TextProtocol implements SerialProtocol {
       if (at !== undefined && (!Number.isInteger(at) || at < 0 || at >= fieldCount)) throw fail(option, `field index must be 0..${fieldCount - 1}, got ${at}`);
     }
     if (options.timestampColumn !== undefined && options.timestampColumn === options.counterColumn) throw fail('counter', 'cannot be the timestamp field too');
+    if (options.maxLineBytes !== undefined && (!Number.isInteger(options.maxLineBytes) || options.maxLineBytes < 16 || options.maxLineBytes > 65536)) {
+      throw fail('maxLine', `expected an integer 16..65536 (bytes), got ${options.maxLineBytes}`);
+    }
+    if (options.counterWrap !== undefined) {
+      if (options.counterColumn === undefined) throw fail('counterWrap', 'needs a counter field (counter=FIELD)');
+      if (!Number.isSafeInteger(options.counterWrap) || options.counterWrap < 2) throw fail('counterWrap', `expected an integer >= 2, got ${options.counterWrap}`);
+    }
     const roles = new Int32Array(fieldCount);
     let col = 0;
     for (let f = 0; f < fieldCount; f++) {

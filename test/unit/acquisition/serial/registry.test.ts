@@ -78,6 +78,8 @@ describe('serial protocol registry', () => {
       ['text', { columns: 'ecg:mV', rate: '100', timestamp: '3' }, 'timestamp'],
       ['text', { columns: 'ecg:mV', rate: '100', separator: 'pipe' }, 'separator'],
       ['text', { columns: 'ecg:mV', rate: '100', timestampUnit: 'us' }, 'timestampUnit'],
+      ['text', { columns: 'ecg:mV', rate: '100', counter: '0', counterWrap: '1' }, 'counterWrap'],
+      ['text', { columns: 'ecg:mV', rate: '100', maxLine: '4' }, 'maxLine'],
       ['cyton', { gain: '3' }, 'gain'],
       ['cyton', { gain: 'x' }, 'gain'],
       ['cyton', { labels: 'a,b' }, 'labels'],

@@ -115,4 +115,18 @@ describe('line-based text protocol', () => {
     expect(() => new TextProtocol({ ...ECG_EDA, timestampColumn: 0, counterColumn: 0 })).toThrow(/counter/);
     expect(() => new TextProtocol({ ...ECG_EDA, columns: [{ key: 'ecg', unit: 'mV' }, { key: 'ecg', unit: 'mV' }] })).toThrow(/twice/);
   });
+
+  it('unwraps a counter that wraps (counterWrap, e.g. a uint16_t) into a continuous count', () => {
+    const p = new TextProtocol({ ...ECG_EDA, columns: [{ key: 'eda', unit: 'uS' }], counterColumn: 0, counterWrap: 65536 });
+    const { samples, parser } = collectingParser(p);
+    parser.push(enc('\n65534,1\n65535,2\n0,3\n2,4\n65536,5\n'));
+    expect(samples.map((s) => [s.index, s.values[0]])).toEqual([
+      [65534, 1],
+      [65535, 2],
+      [65536, 3],
+      [65538, 4],
+    ]);
+    expect(parser.stats.badFrames).toBe(1); // 65536 is outside 0..65535
+    expect(() => new TextProtocol({ ...ECG_EDA, counterWrap: 256 })).toThrow(/counterWrap/);
+  });
 });
