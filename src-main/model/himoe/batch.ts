@@ -6,7 +6,7 @@
 import type { Modality, ModelWindow } from '../../core/align/types.js';
 import { tf } from '../runtime/index.js';
 import { ModelError } from '../errors.js';
-import { samplesPerPatch, tokensPerWindow, type HiMoEConfig } from './config.js';
+import { patchFeatureSize, samplesPerPatch, tokensPerWindow, type HiMoEConfig } from './config.js';
 import { encodeTime, timeEncodingFrequencies } from './layers.js';
 
 /** Per-channel affine normalisation x' = (x - center) / scale (robust per-subject statistics). */
@@ -26,7 +26,7 @@ export interface BatchOptions {
 export interface WindowBatch {
   size: number;
   tokens: number;
-  /** Per modality (config order): [B, L, S*C + S] = patch samples (x * mask, row-major S x C) then the S mask values. */
+  /** Per modality (config order): [B, L, F] = patch samples (x * mask, row-major S x C), the S mask values, then (patchLogPower) C log mean powers of the present samples. */
   patches: tf.Tensor3D[];
   /** [M, B, L] 1 where the patch has >= minPresentFraction samples. */
   patchPresent: tf.Tensor3D;
@@ -82,7 +82,8 @@ export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfi
   config.modalities.forEach((spec, m) => {
     const S = samplesPerPatch(config, spec);
     const C = spec.channelLabels.length;
-    const F = S * C + S;
+    const F = patchFeatureSize(config, spec);
+    const logPower = config.patchLogPower;
     const feats = new Float32Array(B * L * F);
     const norm = options.normalisation?.[spec.modality];
     windows.forEach((w, b) => {
@@ -102,13 +103,23 @@ export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfi
         present[base + i] = wm.patchPresent[i]!;
         times[base + i] = wm.patchTimesSec[i]! - w.endSec;
         const row = (b * L + i) * F;
+        let count = 0;
         for (let s = 0; s < S; s++) {
           const k = i * S + s;
           if (wm.mask[k] === 0) continue;
           feats[row + S * C + s] = 1;
+          count++;
           for (let c = 0; c < C; c++) {
             const v = wm.x[k * C + c]!;
             feats[row + s * C + c] = norm === undefined ? v : (v - norm.center[c]!) / norm.scale[c]!;
+          }
+        }
+        if (logPower && count > 0) {
+          const base = row + S * C + S;
+          for (let c = 0; c < C; c++) {
+            let power = 0;
+            for (let s = 0; s < S; s++) power += feats[row + s * C + c]! ** 2;
+            feats[base + c] = Math.log(power / count + 1e-3);
           }
         }
       }

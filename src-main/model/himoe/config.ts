@@ -36,6 +36,9 @@ export interface HiMoEConfig {
   /** Emotion prototypes K. */
   prototypes: number;
   dropout: number;
+  /** Append each channel's log mean power over the patch's present samples to the patch features
+   *  (band power, and so e.g. frontal alpha asymmetry, is then one Dense away). */
+  patchLogPower: boolean;
   /** How far back (seconds) the time-aware cross-attention of a reference token reaches; a
    *  modality is "available" at a token iff one of its present patches lies in that reach. */
   alignHorizonSec: number;
@@ -71,6 +74,7 @@ export const DEFAULT_HIMOE_CONFIG: Readonly<HiMoEConfig> = Object.freeze<HiMoECo
   sharedExperts: 1,
   prototypes: 8,
   dropout: 0.1,
+  patchLogPower: true,
   alignHorizonSec: 4,
   initialLagSec: {},
   initialSigmaSec: 1,
@@ -119,6 +123,7 @@ export function resolveHiMoEConfig(partial: Partial<HiMoEConfig> = {}): HiMoECon
   if (config.dModel % config.heads !== 0) bad('heads', `must divide dModel ${config.dModel}`, config.heads);
   if (!Number.isInteger(config.sharedExperts) || config.sharedExperts < 1) bad('sharedExperts', 'must be an integer >= 1 (the router needs an expert that is always available)', config.sharedExperts);
   if (!(config.dropout >= 0 && config.dropout < 1)) bad('dropout', 'must be in [0, 1)', config.dropout);
+  if (typeof config.patchLogPower !== 'boolean') bad('patchLogPower', 'must be true or false', config.patchLogPower);
   if (!(config.alignHorizonSec > 0)) bad('alignHorizonSec', 'must be positive', config.alignHorizonSec);
   if (!(config.initialSigmaSec > 0)) bad('initialSigmaSec', 'must be positive', config.initialSigmaSec);
   if (!(config.infoNceTemperature > 0)) bad('infoNceTemperature', 'must be positive', config.infoNceTemperature);
@@ -137,6 +142,13 @@ export function tokensPerWindow(config: HiMoEConfig): number {
 /** Samples per patch of a modality. */
 export function samplesPerPatch(config: HiMoEConfig, spec: ModalitySpec): number {
   return Math.round(spec.rateHz / config.tokenRateHz);
+}
+
+/** Length of a patch's feature vector: S x C samples (masked), the S mask values, and C log powers when patchLogPower. */
+export function patchFeatureSize(config: HiMoEConfig, spec: ModalitySpec): number {
+  const S = samplesPerPatch(config, spec);
+  const C = spec.channelLabels.length;
+  return S * C + S + (config.patchLogPower ? C : 0);
 }
 
 /** lambda_init of DESIGN §4 for a 1-based layer index: 0.8 - 0.6 exp(-0.3 (layer - 1)). */

@@ -6,7 +6,7 @@
 
 import { ModelError } from '../errors.js';
 import { tf, type Rng } from '../runtime/index.js';
-import { lambdaInit, resolveHiMoEConfig, samplesPerPatch, type HiMoEConfig } from './config.js';
+import { lambdaInit, patchFeatureSize, resolveHiMoEConfig, type HiMoEConfig } from './config.js';
 import type { WindowBatch } from './batch.js';
 import { ParamStore } from './params.js';
 import {
@@ -108,10 +108,7 @@ export class HiMoE {
     const d = c.dModel;
     const f = d * c.ffnMultiplier;
     const K = c.prototypes;
-    for (const spec of c.modalities) {
-      const S = samplesPerPatch(c, spec);
-      addDense(p, `enc/in/${spec.modality}`, S * spec.channelLabels.length + S, d);
-    }
+    for (const spec of c.modalities) addDense(p, `enc/in/${spec.modality}`, patchFeatureSize(c, spec), d);
     p.add('enc/modality_embedding', [M, 1, d], 'normal');
     p.add('enc/missing_token', [M, 1, d], 'normal');
     for (let l = 0; l < c.encoderLayers; l++) {

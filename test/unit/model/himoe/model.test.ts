@@ -220,6 +220,28 @@ describe('Hi-MoE network', () => {
     }
   });
 
+  it('gives each patch its masked samples, its mask and each channel\'s log mean power over the present samples', () => {
+    const w = randomWindow(config, 13);
+    const eeg = w.modalities.EEG!;
+    const S = 8; // 32 Hz / 4 Hz
+    eeg.mask[2 * S + 1] = 0; // one missing sample in patch 2
+    const batch = batchWindows([w], config);
+    const feats = batch.patches[0]!.dataSync();
+    const shape = batch.patches[0]!.shape;
+    disposeBatch(batch);
+    const F = S * 3 + S + 3;
+    expect(shape).toEqual([1, 16, F]);
+    const row = 2 * F;
+    expect(feats[row + 1 * 3 + 0]).toBe(0); // the missing sample's values are 0
+    expect(feats[row + S * 3 + 1]).toBe(0); // and its mask slot
+    expect(feats[row + S * 3 + 0]).toBe(1);
+    for (let c = 0; c < 3; c++) {
+      let power = 0;
+      for (let s = 0; s < S; s++) if (s !== 1) power += eeg.x[(2 * S + s) * 3 + c]! ** 2;
+      expect(feats[row + S * 3 + S + c]).toBeCloseTo(Math.log(power / 7 + 1e-3), 5);
+    }
+  });
+
   it('names the modality and the expected channels when a window does not fit the model', () => {
     const w = randomWindow(smallConfig({ modalities: [{ modality: 'EEG', rateHz: 32, channelLabels: ['Fz', 'Cz'] }, { modality: 'ECG', rateHz: 32, channelLabels: ['ECG-II'] }] }), 1);
     let error: unknown;
