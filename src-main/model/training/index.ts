@@ -8,6 +8,8 @@ export {
   CHECKPOINT_BIN,
   CHECKPOINT_JSON,
   evaluateExamples,
+  predictExamples,
+  type ExamplePrediction,
   learningRateAt,
   trainHiMoE,
   type LossValues,

@@ -106,26 +106,61 @@ export function learningRateAt(step: number, total: number, peak: number, warmup
   return floor + 0.5 * (peak - floor) * (1 + Math.cos(Math.PI * progress));
 }
 
-/** Predict a set of examples and score the tokens that have a label. */
+/** Per-example outputs of predictExamples (row-major per token). */
+export interface ExamplePrediction {
+  /** [L, D] */
+  tokens: Float32Array;
+  /** [D] masked mean over the window's valid tokens. */
+  window: Float32Array;
+  /** [L, experts] Modality Expert Bank weights. */
+  modalityWeights: Float32Array;
+  /** [L, K] emotion prototype weights. */
+  prototypeWeights: Float32Array;
+  /** [L] 1 where the token has a label and data (scored). */
+  scored: Uint8Array;
+}
+
+/** Run the model over examples in batches (inference mode). */
+export function predictExamples(model: HiMoE, examples: readonly Example[], batchSize = 32): ExamplePrediction[] {
+  const out: ExamplePrediction[] = [];
+  for (let i = 0; i < examples.length; i += batchSize) {
+    const chunk = examples.slice(i, i + batchSize);
+    const batch = batchWindows(chunk.map((e) => e.window), model.config, { targets: chunk.map((e) => e.targets) });
+    const p = model.predict(batch);
+    const mask = batch.targetMask!.dataSync();
+    disposeBatch(batch);
+    const L = p.tokensPerWindow;
+    const D = p.outputs.length;
+    const E = p.experts.length;
+    const K = p.prototypeWeights.length / (p.size * L);
+    for (let b = 0; b < chunk.length; b++) {
+      out.push({
+        tokens: p.tokens.slice(b * L * D, (b + 1) * L * D),
+        window: p.windows.slice(b * D, (b + 1) * D),
+        modalityWeights: p.modalityWeights.slice(b * L * E, (b + 1) * L * E),
+        prototypeWeights: p.prototypeWeights.slice(b * L * K, (b + 1) * L * K),
+        scored: Uint8Array.from(mask.subarray(b * L, (b + 1) * L)),
+      });
+    }
+  }
+  return out;
+}
+
+/** Predict a set of examples and score the tokens that have a label (RMSE, PCC, CCC per output). */
 export function evaluateExamples(model: HiMoE, examples: readonly Example[], batchSize = 32): RegressionMetrics {
   const D = model.config.outputs.length;
   const preds: number[] = [];
   const targets: number[] = [];
-  for (let i = 0; i < examples.length; i += batchSize) {
-    const chunk = examples.slice(i, i + batchSize);
-    const batch = batchWindows(chunk.map((e) => e.window), model.config, { targets: chunk.map((e) => e.targets) });
-    const prediction = model.predict(batch);
-    const mask = batch.targetMask!.dataSync();
-    const y = batch.targets!.dataSync();
-    disposeBatch(batch);
-    for (let r = 0; r < mask.length; r++) {
-      if (mask[r] === 0) continue;
+  predictExamples(model, examples, batchSize).forEach((p, e) => {
+    const y = examples[e]!.targets;
+    for (let r = 0; r < p.scored.length; r++) {
+      if (p.scored[r] === 0) continue;
       for (let d = 0; d < D; d++) {
-        preds.push(prediction.tokens[r * D + d]!);
+        preds.push(p.tokens[r * D + d]!);
         targets.push(y[r * D + d]!);
       }
     }
-  }
+  });
   return regressionMetrics(preds, targets, model.config.outputs);
 }
 

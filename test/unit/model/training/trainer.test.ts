@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HiMoE } from '../../../../src-main/model/himoe/index.js';
 import { initModelRuntime, tf } from '../../../../src-main/model/runtime/index.js';
-import { learningRateAt, syntheticExamples, trainHiMoE, type Example, type TrainOptions, type TrainProgress } from '../../../../src-main/model/training/index.js';
+import { evaluateExamples, learningRateAt, predictExamples, syntheticExamples, trainHiMoE, type Example, type TrainOptions, type TrainProgress } from '../../../../src-main/model/training/index.js';
 import { smallConfig } from '../himoe/fixtures.js';
 
 function weights(model: HiMoE): number[] {
@@ -88,6 +88,20 @@ describe('Hi-MoE training loop', () => {
     expect(resumed.bestEpoch).toBe(full.bestEpoch);
     expect(weights(resumed.model)).toEqual(weights(full.model));
     [full, first, resumed].forEach((r) => r.model.dispose());
+  });
+
+  it('predicts examples one by one with routing weights, and scores exactly the labelled tokens', async () => {
+    const { model } = await trainHiMoE({ ...base, epochs: 1 });
+    const preds = predictExamples(model, validation, 3);
+    expect(preds).toHaveLength(validation.length);
+    expect(preds[0]!.tokens.length).toBe(16 * 2);
+    expect(preds[0]!.modalityWeights.length).toBe(16 * 4);
+    expect(preds[0]!.prototypeWeights.length).toBe(16 * 8);
+    const metrics = evaluateExamples(model, validation, 5);
+    model.dispose();
+    const scored = preds.reduce((n, p) => n + p.scored.reduce((a, b) => a + b, 0), 0);
+    expect(metrics.dimensions.valence!.n).toBe(scored);
+    expect(scored).toBe(validation.length * 16); // every token of these fully recorded windows has a label
   });
 
   it('warms the learning rate up linearly, then decays it along a cosine to the floor', () => {
