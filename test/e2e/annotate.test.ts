@@ -1,0 +1,98 @@
+/// <reference lib="dom" />
+// End to end: live annotation in the browser against `himoe serve` (in-process) on the
+// synthetic source — rater R01 annotates in the 2-D circumplex with the keyboard during a
+// recording; the XDF holds R01's ANNOTATION stream moving the keyed way, and the running
+// CCC against the synthetic ground truth was shown.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runServe } from '../../src-main/cli/commands-serve.js';
+import { readAnnotationTraces } from '../../src-main/engine/annotation-io.js';
+import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
+import type { RunningServer } from '../../src-main/server/server.js';
+import { chromiumAvailable, launchChromium } from './chromium.js';
+
+const haveChromium = chromiumAvailable();
+const artefacts = resolve('test-results/e2e');
+let workspace: string;
+let server: RunningServer;
+let service: WorkstationService;
+let browser: Browser;
+let page: Page;
+
+describe.skipIf(!haveChromium)('live annotation in the browser (himoe serve)', () => {
+  beforeAll(async () => {
+    mkdirSync(artefacts, { recursive: true });
+    workspace = mkdtempSync(join(tmpdir(), 'himoe-e2e-annot-'));
+    const io = { stdout: () => {}, stderr: { write: () => {} } };
+    ({ server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io));
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.shutdown();
+    await server?.close();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('records a keyboard-driven 2-D annotation by rater R01 and shows the running CCC against ground truth', async () => {
+    await page.goto(server.openUrl);
+    await page.getByTestId('subject').fill('P002');
+    await page.getByTestId('start').click();
+    await page.waitForSelector('[data-stream-id="synthetic:eeg"]');
+
+    await page.getByTestId('nav-annotate').click();
+    await page.getByTestId('rater-id').fill('R01');
+    await page.getByTestId('annotate-mode').selectOption('2d');
+    await page.getByTestId('annotate-device').selectOption('keyboard');
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="annotate-begin"]') as HTMLButtonElement | null)?.disabled);
+    await page.getByTestId('annotate-begin').click();
+    await page.waitForSelector('[data-testid="annotate-status"]');
+
+    // Hold right+up (positive valence, higher arousal) for ~3 s.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()); // keys go to the window, not a form control
+    await page.keyboard.down('ArrowRight');
+    await page.keyboard.down('ArrowUp');
+    await page.waitForTimeout(3000);
+    await page.keyboard.up('ArrowUp');
+    await page.keyboard.up('ArrowRight');
+    const valence = Number(await page.getByTestId('annotate-pad').getAttribute('data-valence'));
+    const arousal = Number(await page.getByTestId('annotate-pad').getAttribute('data-arousal'));
+    expect(valence).toBeGreaterThan(0.5);
+    expect(arousal).toBeGreaterThan(0.5);
+
+    // The running CCC against ground truth arrives while annotating.
+    await page.waitForFunction(() => /^-?\d\.\d\d$/.test(document.querySelector('[data-testid="ccc-valence"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    const ccc = Number(await page.getByTestId('ccc-valence').textContent());
+    expect(ccc).toBeGreaterThanOrEqual(-1);
+    expect(ccc).toBeLessThanOrEqual(1);
+    await expect(page.getByTestId('annotate-agreement').textContent()).resolves.toContain('synthetic:ground-truth');
+    expect(Number(await page.getByTestId('annotate-trace').getAttribute('data-points'))).toBeGreaterThan(20);
+    await page.screenshot({ path: join(artefacts, 'annotate-live.png'), fullPage: true });
+
+    await page.getByTestId('annotate-end').click();
+    await page.waitForSelector('[data-testid="annotate-message"]');
+    await expect(page.getByTestId('annotate-message').textContent()).resolves.toMatch(/R01: \d+ samples recorded in annotation:R01/);
+
+    await page.getByTestId('nav-live').click();
+    await page.getByTestId('stop').click();
+    await page.waitForSelector('[data-testid="last-path"]');
+    const path = (await page.getByTestId('last-path').textContent())!.trim();
+
+    const { traces } = await readAnnotationTraces(path, { includeReferences: false });
+    const v = traces.find((t) => t.raterId === 'R01' && t.dimension === 'valence');
+    const a = traces.find((t) => t.raterId === 'R01' && t.dimension === 'arousal');
+    expect(v?.device).toBe('keyboard');
+    expect(v!.values.length).toBeGreaterThan(25); // ~10 Hz for > 3 s
+    for (const t of [v!, a!]) {
+      for (const x of t.values) expect(Math.abs(x)).toBeLessThanOrEqual(1);
+      // Moved in the keyed direction: from the centre to clearly positive.
+      expect(t.values[0]).toBeLessThan(0.2);
+      expect(t.values[t.values.length - 1]).toBeGreaterThan(0.5);
+    }
+  });
+});
