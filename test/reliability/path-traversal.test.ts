@@ -1,0 +1,120 @@
+// Security: ids and names coming from the UI (WebSocket or IPC) never reach outside the workspace.
+// Every string field of every request in the contract gets traversal payloads ('../x', '..%2f',
+// absolute paths, NUL bytes, backslashes) over the fully wired workstation with one real recorded
+// session; nothing outside the workspace is read, moved, created or returned as a path.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requests, type RequestName } from '../../src-main/api/contract.js';
+import { Random } from './arbitrary.js';
+import { baseType, makeWorkstation, paramFields, REQUEST_NAMES, sampleFor } from './workstation-fixture.js';
+
+const parent = mkdtempSync(join(tmpdir(), 'himoe-traversal-'));
+const ws = join(parent, 'ws');
+const { service, api } = makeWorkstation(ws);
+let sessionId = '';
+
+beforeAll(async () => {
+  // Things a traversal would hit: a session-like folder and a secret next to the workspace.
+  mkdirSync(join(parent, 'victim'));
+  writeFileSync(join(parent, 'victim', 'session.json'), '{"id":"victim"}');
+  writeFileSync(join(parent, 'victim', 'recording.xdf'), 'not yours');
+  writeFileSync(join(parent, 'secret.txt'), 'secret');
+  const started = await api.handle('session.start', { modalities: ['EEG'], subject: 'P001' });
+  expect(started.ok).toBe(true);
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await api.handle('session.stop', {})).ok).toBe(true);
+  const list = await api.handle('library.list', {});
+  if (!list.ok) throw new Error(list.error.message);
+  sessionId = (list.result as { sessions: Array<{ id: string }> }).sessions[0]!.id;
+});
+
+afterAll(async () => {
+  await service.shutdown();
+  rmSync(parent, { recursive: true, force: true });
+});
+
+function payloads(): string[] {
+  return [
+    '../victim',
+    '..',
+    '.',
+    '..%2fvictim',
+    '..%2F..%2Fvictim',
+    '%2e%2e%2fvictim',
+    '..\\victim',
+    'sessions/../../victim',
+    `${sessionId}/../../victim`,
+    `${sessionId}/..`,
+    `${sessionId}\u0000../../victim`,
+    'victim\u0000',
+    join(parent, 'victim'),
+    join(parent, 'secret.txt'),
+    '/etc/passwd',
+    'C:\\Windows\\win.ini',
+    `playback:${join(parent, 'secret.txt')}`,
+  ];
+}
+
+/** Params that pass `name`'s schema (found by seeded sampling), to put one payload into. */
+function validBase(name: RequestName): Record<string, unknown> {
+  const rng = new Random(1);
+  const schema = requests[name].params;
+  for (let i = 0; i < 5000; i++) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(paramFields(name))) {
+      const value = k === 'id' ? sessionId : sampleFor(rng, v);
+      if (value !== undefined) o[k] = value;
+    }
+    if (schema.safeParse(o).success) return o;
+  }
+  throw new Error(`no valid params found for ${name}`);
+}
+
+/** Every string in a result under a key that names a file or folder (path, out, trashPath, files, ...). */
+function pathsIn(v: unknown, out: string[] = [], isPath = false): string[] {
+  if (typeof v === 'string' && isPath) out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => pathsIn(x, out, isPath));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) pathsIn(x, out, /(path|out|dir|files?)$/i.test(k));
+  return out;
+}
+
+const inside = (p: string) => {
+  const rel = relative(ws, resolve(ws, p));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+describe('paths from the UI stay inside the workspace', () => {
+  it('every string field of every request refuses or contains traversal payloads', async () => {
+    const targets = REQUEST_NAMES.flatMap((name) =>
+      Object.entries(paramFields(name))
+        .filter(([, schema]) => baseType(schema) === 'string')
+        .map(([field]) => [name, field] as const),
+    );
+    expect(targets.map(([n, f]) => `${n}.${f}`)).toEqual(expect.arrayContaining(['library.get.id', 'library.export.id', 'library.delete.id', 'devices.removeProfile.name']));
+    const accepted: string[] = [];
+    // Control: the real id is accepted, so refusals below are about the payloads.
+    expect((await api.handle('library.get', { id: sessionId })).ok).toBe(true);
+
+    for (const [name, field] of targets) {
+      for (const payload of payloads()) {
+        const out = await api.handle(name, { ...validBase(name), [field]: payload });
+        if ((await api.handle('session.status', {})).ok && service.engine) await api.handle('session.stop', {});
+        if (!out.ok) continue;
+        accepted.push(`${name}.${field}=${JSON.stringify(payload)}`);
+        for (const p of pathsIn(out.result)) expect(inside(p), `${name}.${field}=${JSON.stringify(payload)} returned ${p}`).toBe(true);
+        expect(JSON.stringify(out.result)).not.toContain('not yours');
+        expect(JSON.stringify(out.result)).not.toContain('root:');
+      }
+    }
+
+    // Nothing next to the workspace was touched or created; the recorded session is still there.
+    expect(readdirSync(parent).sort()).toEqual(['secret.txt', 'victim', 'ws']);
+    expect(readFileSync(join(parent, 'victim', 'recording.xdf'), 'utf8')).toBe('not yours');
+    expect(readFileSync(join(parent, 'secret.txt'), 'utf8')).toBe('secret');
+    expect(existsSync(join(ws, 'sessions', sessionId, 'recording.xdf'))).toBe(true);
+    // Every id-taking request refused every payload (free text such as notes may accept them).
+    expect(accepted.filter((a) => /^library\.(get|export|delete)\.id=/.test(a))).toEqual([]);
+  });
+});
