@@ -41,11 +41,15 @@ function monitorFor(engine: SessionEngine): DeviceStatusMonitor {
   return m;
 }
 
-/** The monitor's snapshot with each source's current state from the engine (it may have attached after start). */
+/**
+ * The monitor's snapshot with each source's current state from the engine (it may have attached
+ * after start). Only the engine's sources are devices: derived streams (QUALITY) are left out.
+ */
 export function deviceStatusOf(engine: SessionEngine): ApiDeviceStatus[] {
   const states = new Map(engine.sourceSummaries().map((s) => [s.id, s]));
   return monitorFor(engine)
     .snapshot()
+    .filter((d) => states.has(d.sourceId))
     .map((d) => {
       const src = states.get(d.sourceId);
       const state = src?.state ?? d.state;

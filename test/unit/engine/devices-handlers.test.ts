@@ -66,7 +66,7 @@ describe('devices handlers', () => {
     expect((await service.call('devices.status', {})).running).toBe(false);
 
     await service.call('session.start', { source: 'synthetic', modalities: ['EDA', 'ECG'], seed: 3, record: false, subject: '', notes: '' });
-    await new Promise((r) => setTimeout(r, 1300));
+    await new Promise((r) => setTimeout(r, 1500));
     const snap = await service.call('devices.status', {});
     await service.call('session.stop', {});
     const countAtStop = events.length;
@@ -84,5 +84,7 @@ describe('devices handlers', () => {
     expect(eda.lastSampleAgeSec).not.toBeNull();
     expect(snap.running).toBe(true);
     expect(snap.devices.some((d) => d.streams.some((s) => s.type === 'ECG'))).toBe(true);
+    // Derived QUALITY streams (one report a second) exist by now but are not devices.
+    expect(snap.devices.flatMap((d) => d.streams).some((s) => s.type === 'QUALITY')).toBe(false);
   });
 });

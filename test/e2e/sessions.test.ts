@@ -1,0 +1,107 @@
+/// <reference lib="dom" />
+// End to end, Sessions view: record a short session in the Live view, find it in the library
+// by its subject, open it (streams and markers), export it to EDF+ (the file reads back) and
+// delete it with confirmation (gone from the list, kept in the workspace trash).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runServe } from '../../src-main/cli/commands-serve.js';
+import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
+import type { RunningServer } from '../../src-main/server/server.js';
+import { readEdf } from '../../src-main/storage/edf/index.js';
+import { chromiumAvailable, launchChromium } from './chromium.js';
+
+const haveChromium = chromiumAvailable();
+const artefacts = resolve('test-results/e2e');
+let workspace: string;
+let server: RunningServer;
+let service: WorkstationService;
+let browser: Browser;
+let page: Page;
+
+async function recordInLive(subject: string, markerKeys: string[]): Promise<void> {
+  await page.getByTestId('nav-live').click();
+  await page.getByTestId('subject').fill(subject);
+  await page.getByTestId('start').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-stream-id="synthetic:eeg"]')?.getAttribute('data-frames-drawn')) > 5);
+  for (const k of markerKeys) await page.keyboard.press(k);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="markers"] li').length === n, markerKeys.length);
+  await page.waitForTimeout(1500);
+  await page.getByTestId('stop').click();
+  await page.waitForSelector('[data-testid="last-path"]');
+}
+
+describe.skipIf(!haveChromium)('Sessions view (himoe serve)', () => {
+  beforeAll(async () => {
+    mkdirSync(artefacts, { recursive: true });
+    workspace = mkdtempSync(join(tmpdir(), 'himoe-e2e-sessions-'));
+    const io = { stdout: () => {}, stderr: { write: () => {} } };
+    ({ server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io));
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.openUrl);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.shutdown();
+    await server?.close();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('finds a recorded session by subject, opens, exports it to EDF+ and moves it to the trash after confirmation', async () => {
+    await recordInLive('P042', ['1', '2']);
+    await recordInLive('P043', []);
+
+    // Search by subject: only P042's session remains in the list.
+    await page.getByTestId('nav-sessions').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="session-list"] tr[data-session-id]').length === 2);
+    await page.getByTestId('session-search').fill('p042');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="session-list"] tr[data-session-id]').length === 1);
+    const row = page.locator('[data-testid="session-list"] tr[data-session-id]');
+    await expect(row.textContent()).resolves.toContain('P042');
+    const id = (await row.getAttribute('data-session-id'))!;
+
+    // Open: streams and markers.
+    await row.click();
+    await page.waitForSelector('[data-testid="session-detail"]');
+    const streams = (await page.getByTestId('session-streams').textContent()) ?? '';
+    for (const type of ['EEG', 'ECG', 'EDA', 'PPG', 'RESP']) expect(streams).toContain(type);
+    await expect(page.locator('[data-testid="session-markers"] li').allTextContents()).resolves.toEqual([
+      expect.stringContaining('stimulus'),
+      expect.stringContaining('rest'),
+    ]);
+    await page.screenshot({ path: join(artefacts, 'sessions-open.png'), fullPage: true });
+
+    // Export to EDF+: the reported file exists under <ws>/exports/<id>/ and reads back.
+    await page.getByTestId('export-edf').click();
+    await page.waitForFunction(() => /exported EDF/.test(document.querySelector('[data-testid="sessions-message"]')?.textContent ?? ''));
+    const edfPath = join(workspace, 'exports', id, `${id}.edf`);
+    await expect(page.getByTestId('sessions-message').textContent()).resolves.toContain(edfPath);
+    const edf = readEdf(edfPath);
+    expect(edf.variant).toMatch(/^EDF\+/);
+    expect(edf.signals.length).toBeGreaterThan(32);
+    expect(edf.annotations.map((a) => a.text)).toEqual(expect.arrayContaining(['stimulus', 'rest']));
+
+    // Delete asks first; cancelling keeps the session, confirming moves it to the trash.
+    await page.getByTestId('delete').click();
+    await page.waitForSelector('[data-testid="confirm-delete"]');
+    await page.screenshot({ path: join(artefacts, 'sessions-confirm-delete.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect(existsSync(join(workspace, 'sessions', id))).toBe(true);
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete-yes').click();
+    await page.waitForFunction(() => /moved session/.test(document.querySelector('[data-testid="sessions-message"]')?.textContent ?? ''));
+    await page.getByTestId('session-search').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="session-list"] tr[data-session-id]').length === 1);
+    await expect(page.locator('[data-testid="session-list"] tr[data-session-id]').textContent()).resolves.toContain('P043');
+    expect(existsSync(join(workspace, 'sessions', id))).toBe(false);
+    const trashed = readdirSync(join(workspace, 'trash'));
+    expect(trashed).toHaveLength(1);
+    expect(trashed[0]!.startsWith(`${id}-`)).toBe(true);
+    expect(existsSync(join(workspace, 'trash', trashed[0]!, 'recording.xdf'))).toBe(true);
+    await page.screenshot({ path: join(artefacts, 'sessions-after-delete.png'), fullPage: true });
+  });
+});
