@@ -47,7 +47,7 @@ const HOSTILE_LENGTHS = [0, 1, 2, 7, 8, 255, 256, 65535, 0x7fffffff, 0x80000000,
  * `donors` are other valid inputs whose byte ranges may be spliced in (chunks of another file).
  */
 export function mutate(rng: Random, valid: Uint8Array, opts: { maxOps?: number; lengthOffsets?: readonly number[]; donors?: readonly Uint8Array[] } = {}): Uint8Array {
-  let b = valid.slice();
+  let b: Uint8Array = valid.slice();
   const ops = rng.int(1, opts.maxOps ?? 3);
   for (let k = 0; k < ops; k++) {
     if (b.length === 0) break;
