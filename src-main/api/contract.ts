@@ -61,6 +61,12 @@ export const requests = {
           .regex(/^[A-Za-z0-9_-]*$/, 'subject pseudonym: letters, digits, "-" and "_" only')
           .default(''),
         notes: shortText(2000).default(''),
+        /**
+         * Devices to record instead of `source`: --source specs (synthetic[:eda,ecg],
+         * PROTOCOL:PORT[:options], brainflow:BOARD[:options]); a synthetic spec without modalities
+         * takes `modalities`. Playback files are not accepted from the UI.
+         */
+        sources: z.array(shortText(500).min(1)).min(1).max(16).optional(),
       })
       .strict(),
     result: z.object({ recordingPath: z.string().nullable() }),

@@ -2,7 +2,10 @@
 // WebSocket server and the Electron IPC transport both call into this; neither knows the
 // engine. Also serves plot views: decimated min/max frames at a bounded rate per view.
 
+import { createSourceSet, parseSourceSpec, type SourceSpec } from '../acquisition/source-spec.js';
 import { SyntheticSession } from '../acquisition/synthetic/synthetic-session.js';
+import type { SessionClock } from '../core/streams/clock.js';
+import type { SignalSource } from '../core/streams/source.js';
 import type { ApiEvent, ParsedParams, RequestName, RequestResult, SessionStatus, WorkstationApi } from '../api/contract.js';
 import { encodeFrame } from '../api/frames.js';
 import { HimoeError } from '../core/errors.js';
@@ -23,7 +26,7 @@ export interface RecordingTarget {
 export interface RecordingRequest {
   subject: string | null;
   notes: string;
-  source: { kind: 'synthetic'; seed: number; modalities: string[] };
+  source: { kind: 'synthetic'; seed: number; modalities: string[] } | { kind: 'device'; specs: string[]; seed: number };
   streams: Array<{ id: string; name: string; type: string; channelCount: number; nominalRateHz: number }>;
 }
 
@@ -44,7 +47,7 @@ export interface ViewHandle {
 
 interface ActiveSession {
   engine: SessionEngine;
-  synthetic: SyntheticSession;
+  synthetic: SyntheticSession | null;
   markers: MarkerSource;
   target: RecordingTarget | null;
   subject: string | null;
@@ -118,10 +121,10 @@ export class WorkstationService implements WorkstationApi {
 
   private async start(p: ParsedParams<'session.start'>): Promise<{ recordingPath: string | null }> {
     if (this.active) throw new EngineError('SESSION_RUNNING', 'a session is already running; stop it first');
-    const synthetic = new SyntheticSession({ seed: p.seed, modalities: p.modalities, pacing: 'realtime' });
-    const engine = new SessionEngine({ clock: synthetic.clock });
-    const markers = new MarkerSource(synthetic.clock);
-    for (const s of synthetic.sources) engine.addSource(s);
+    const { sources, clock, synthetic, source } = await buildSources(p);
+    const engine = new SessionEngine({ clock });
+    const markers = new MarkerSource(clock);
+    for (const s of sources) engine.addSource(s);
     engine.addSource(markers);
     // Live signal quality per stream: recorded as QUALITY streams and sent to the UI.
     const quality = new SignalQualityPublisher(engine);
@@ -141,7 +144,7 @@ export class WorkstationService implements WorkstationApi {
       ? await this.opts.planRecording({
           subject,
           notes: p.notes,
-          source: { kind: 'synthetic', seed: p.seed, modalities: p.modalities },
+          source,
           streams: engine.streamInfos.map((s) => ({ id: s.id, name: s.name, type: s.type, channelCount: s.channels.length, nominalRateHz: s.nominalRateHz })),
         })
       : null;
@@ -172,7 +175,7 @@ export class WorkstationService implements WorkstationApi {
     try {
       await engine.start({
         recordPath: target?.path,
-        metadata: { subject: subject ?? undefined, notes: p.notes || undefined, source: 'synthetic', seed: String(p.seed) },
+        metadata: { subject: subject ?? undefined, notes: p.notes || undefined, source: source.kind === 'synthetic' ? 'synthetic' : source.specs.join(' '), seed: String(p.seed) },
       });
     } catch (err) {
       this.active = null;
@@ -267,4 +270,26 @@ export class WorkstationService implements WorkstationApi {
     if (this.active) await this.stop();
     this.events.clear();
   }
+}
+
+/**
+ * The sources of a session: the embedded synthetic subject, or the --source specs the UI sent
+ * (devices on the host clock, in real time). Playback would read any file, so the UI may not ask for it.
+ */
+async function buildSources(p: ParsedParams<'session.start'>): Promise<{ sources: SignalSource[]; clock: SessionClock; synthetic: SyntheticSession | null; source: RecordingRequest['source'] }> {
+  if (!p.sources) {
+    const synthetic = new SyntheticSession({ seed: p.seed, modalities: p.modalities, pacing: 'realtime' });
+    return { sources: synthetic.sources, clock: synthetic.clock, synthetic, source: { kind: 'synthetic', seed: p.seed, modalities: p.modalities } };
+  }
+  const specs: SourceSpec[] = p.sources.map((text) => {
+    const spec = parseSourceSpec(text);
+    if (spec.kind === 'playback') throw new EngineError('BAD_SOURCE_SPEC', `source "${text}": playback is not available from the workstation UI; use \`himoe record --source playback:FILE\``);
+    return spec.kind === 'synthetic' && spec.modalities === null ? { ...spec, modalities: [...p.modalities] } : spec;
+  });
+  const set = await createSourceSet(specs, { seed: p.seed, realtime: true });
+  const modalities = specs.flatMap((s) => (s.kind === 'synthetic' ? (s.modalities ?? []) : []));
+  const source: RecordingRequest['source'] = specs.every((s) => s.kind === 'synthetic')
+    ? { kind: 'synthetic', seed: p.seed, modalities: [...new Set(modalities)] }
+    : { kind: 'device', specs: specs.map((s) => s.text), seed: p.seed };
+  return { sources: set.sources, clock: set.clock, synthetic: set.synthetic, source };
 }

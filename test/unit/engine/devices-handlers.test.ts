@@ -1,7 +1,8 @@
 // The Devices view's requests: ports (with the udevadm fallback warning), protocols, device
 // profiles saved in the workspace, and per-device status pushed as events while a session runs.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ import type { ApiEvent, RequestName } from '../../../src-main/api/contract.js';
 import { SERIAL_PROTOCOL_NAMES } from '../../../src-main/acquisition/serial/registry.js';
 import { devicesHandlers, publishDeviceStatus } from '../../../src-main/engine/devices-handlers.js';
 import { WorkstationService, type RequestHandler } from '../../../src-main/engine/workstation-service.js';
+
+const socatAvailable = () => spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 
 let ws: string;
 let service: WorkstationService;
@@ -86,5 +89,61 @@ describe('devices handlers', () => {
     expect(snap.devices.some((d) => d.streams.some((s) => s.type === 'ECG'))).toBe(true);
     // Derived QUALITY streams (one report a second) exist by now but are not devices.
     expect(snap.devices.flatMap((d) => d.streams).some((s) => s.type === 'QUALITY')).toBe(false);
+  });
+});
+
+describe('connecting devices from the UI (session.start sources)', () => {
+  const startParams = { source: 'synthetic' as const, modalities: ['EEG' as const], seed: 2, record: false, subject: '', notes: '' };
+
+  it('records only the devices named by the specs (a synthetic spec with its own modalities)', async () => {
+    await service.call('session.start', { ...startParams, sources: ['synthetic:eda,ecg'] });
+    const types = service.status().streams.map((s) => s.type);
+    await service.call('session.stop', {});
+
+    expect(types).toContain('EDA');
+    expect(types).toContain('ECG');
+    expect(types).not.toContain('EEG');
+  });
+
+  it('refuses playback files and malformed specs from the UI, leaving no session running', async () => {
+    await expect(service.call('session.start', { ...startParams, sources: ['playback:/etc/passwd'] })).rejects.toMatchObject({ code: 'BAD_SOURCE_SPEC' });
+    await expect(service.call('session.start', { ...startParams, sources: ['cyton:/dev/ttyUSB0:gain=7'] })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    expect(service.status().state).toBe('idle');
+  });
+
+  it.skipIf(!socatAvailable())('streams a serial text device over a socat pseudo-terminal with its status pushed as events', async () => {
+    const dev = join(ws, 'dev');
+    const emu = join(ws, 'emu');
+    const socat = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${emu}`], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !(existsSync(dev) && existsSync(emu)); i++) await new Promise((r) => setTimeout(r, 20));
+      const fd = openSync(emu, 'w');
+      let n = 0;
+      const writer = setInterval(() => writeSync(fd, `${n},${(n++ % 50) / 10}\n`), 20);
+      const events: Array<Extract<ApiEvent, { kind: 'deviceStatus' }>> = [];
+      service.onEvent((e) => {
+        if (e.kind === 'deviceStatus') events.push(e);
+      });
+      const detach = publishDeviceStatus(service, 250);
+      try {
+        await service.call('session.start', { ...startParams, sources: [`text:${dev}:columns=eda:uS;rate=50;counter=0;id=diy-eda`] });
+        await new Promise((r) => setTimeout(r, 2000));
+        const stats = service.status().stats.find((s) => s.streamId.startsWith('diy-eda'));
+        await service.call('session.stop', {});
+
+        expect(stats?.receivedSamples).toBeGreaterThan(40);
+        const connected = events.filter((e) => e.devices.some((d) => d.sourceId === 'diy-eda' && d.connected));
+        expect(connected.length).toBeGreaterThanOrEqual(4);
+        const device = connected.at(-1)?.devices.find((d) => d.sourceId === 'diy-eda');
+        expect(device?.streams[0]?.nominalRateHz).toBe(50);
+        expect(device?.streams[0]?.measuredRateHz).toBeGreaterThan(25);
+      } finally {
+        clearInterval(writer);
+        detach();
+        closeSync(fd);
+      }
+    } finally {
+      socat.kill('SIGTERM');
+    }
   });
 });
