@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { exportSession } from '../storage/export/index.js';
 import { isRecordingLive } from '../storage/library/recording-lock.js';
 import { compactStamp, Library, type SessionDetail, type SessionSummary } from '../storage/library/library.js';
-import { isValidId, recordingPath, sessionDir } from '../storage/workspace.js';
+import { isValidId, LIBRARY_FILE, recordingPath, sessionDir } from '../storage/workspace.js';
 import type { ApiSessionDetail, ApiSessionSummary } from '../api/requests-library.js';
+import { HimoeError } from '../core/errors.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers } from './workstation-service.js';
 
@@ -74,11 +75,17 @@ export function libraryHandlers(opts: LibraryHandlerOptions): RequestHandlers {
   const ws = opts.workspace;
   const now = opts.now ?? (() => new Date());
   const withLibrary = async <T>(fn: (lib: Library) => Promise<T> | T): Promise<T> => {
-    const lib = Library.open(ws);
     try {
-      return await fn(lib);
-    } finally {
-      lib.close();
+      const lib = Library.open(ws);
+      try {
+        return await fn(lib);
+      } finally {
+        lib.close();
+      }
+    } catch (err) {
+      // SQLite and file-system failures (disk full, read-only media) arrive untyped: name the index.
+      if (err instanceof HimoeError) throw err;
+      throw new EngineError('LIBRARY_FAILED', `${join(ws, LIBRARY_FILE)}: ${(err as Error).message ?? String(err)}`, {}, { cause: err });
     }
   };
   const mustGet = (lib: Library, id: string): SessionDetail => {
