@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requestEnvelopeSchema, requests, isRequestName } from '../../src-main/api/contract.js';
-import { checkProperty, jsonValue, NASTY_STRINGS, randomText, type Random } from './arbitrary.js';
-import { makeWorkstation, paramFields, REQUEST_NAMES, sampleFor } from './workstation-fixture.js';
+import { checkProperty } from './arbitrary.js';
+import { makeWorkstation, randomRequestEnvelope } from './workstation-fixture.js';
 
 const CASES = Number(process.env.HIMOE_FUZZ_CASES ?? 3000);
 const dir = mkdtempSync(join(tmpdir(), 'himoe-fuzz-api-'));
@@ -18,32 +18,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Case {
-  envelope: unknown;
-}
-
-function generate(rng: Random): Case {
-  const roll = rng.next();
-  if (roll < 0.1) return { envelope: jsonValue(rng) };
-  const method = roll < 0.85 ? rng.pick(REQUEST_NAMES) : rng.bool() ? rng.pick(NASTY_STRINGS) : randomText(rng, rng.int(0, 70));
-  let params: unknown;
-  if (isRequestName(method) && rng.bool(0.8)) {
-    const shape = paramFields(method);
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(shape)) {
-      const value = sampleFor(rng, v);
-      if (value !== undefined && rng.bool(0.9)) o[k] = value;
-    }
-    if (rng.bool(0.1)) o[rng.pick(NASTY_STRINGS)] = jsonValue(rng, 2);
-    params = o;
-  } else params = jsonValue(rng);
-  return { envelope: { id: rng.int(0, 1_000_000), method, params } };
-}
-
 describe('fuzzing the API messages', () => {
   it(`answers ${CASES} random and near-valid requests without throwing, untyped errors or ok for invalid params`, async () => {
     const seen = new Map<string, number>();
-    const report = await checkProperty('ApiSession.handle', { seed: 31337, cases: CASES, caseTimeMs: 2000 }, generate, async ({ envelope }) => {
+    const report = await checkProperty('ApiSession.handle', { seed: 31337, cases: CASES, caseTimeMs: 2000 }, (rng) => randomRequestEnvelope(rng), async (envelope) => {
       // The transport's envelope check comes first (server.ts / ipc-transport.ts).
       const env = requestEnvelopeSchema.safeParse(envelope);
       if (!env.success) return 'rejected';

@@ -2,14 +2,14 @@
 // handlers over one workspace), for the API fuzz and path-traversal tests; and a schema-driven
 // generator of request params that are often valid, so the fuzz reaches past the schema check.
 import type { z } from 'zod';
-import { requests, type RequestName } from '../../src-main/api/contract.js';
+import { isRequestName, requests, type RequestName } from '../../src-main/api/contract.js';
 import { ApiSession } from '../../src-main/engine/api-session.js';
 import { annotationHandlers } from '../../src-main/engine/annotation-handlers.js';
 import { devicesHandlers } from '../../src-main/engine/devices-handlers.js';
 import { libraryHandlers } from '../../src-main/engine/library-handlers.js';
 import { workspaceRecordingPlanner } from '../../src-main/engine/workspace-recording.js';
 import { WorkstationService } from '../../src-main/engine/workstation-service.js';
-import { jsonValue, NASTY_STRINGS, type Random } from './arbitrary.js';
+import { jsonValue, NASTY_STRINGS, randomText, type Random } from './arbitrary.js';
 
 export function makeWorkstation(workspace: string): { service: WorkstationService; api: ApiSession } {
   const service = new WorkstationService({
@@ -80,4 +80,26 @@ export function sampleFor(rng: Random, schema: z.ZodType, depth = 0): unknown {
     default:
       return jsonValue(rng, 2);
   }
+}
+
+/**
+ * A client message as the transports receive it: mostly {id, method, params} with a real method
+ * and near-valid params from its schema (plus a stray key now and then), sometimes a random
+ * method or anything at all.
+ */
+export function randomRequestEnvelope(rng: Random): unknown {
+  const roll = rng.next();
+  if (roll < 0.1) return jsonValue(rng);
+  const method = roll < 0.85 ? rng.pick(REQUEST_NAMES) : rng.bool() ? rng.pick(NASTY_STRINGS) : randomText(rng, rng.int(0, 70));
+  let params: unknown = jsonValue(rng);
+  if (isRequestName(method) && rng.bool(0.8)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(paramFields(method))) {
+      const value = sampleFor(rng, v);
+      if (value !== undefined && rng.bool(0.9)) o[k] = value;
+    }
+    if (rng.bool(0.1)) o[rng.pick(NASTY_STRINGS)] = jsonValue(rng, 2);
+    params = o;
+  }
+  return { id: rng.bool(0.95) ? rng.int(0, 1_000_000) : jsonValue(rng, 3), method, params };
 }
