@@ -2,19 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
 import type { AgreementReport } from '../../../src-main/core/annotation/report.js';
 import { annotationStreamInfo } from '../../../src-main/core/annotation/trace.js';
 import type { StreamInfo } from '../../../src-main/core/streams/types.js';
 import { XdfWriter } from '../../../src-main/storage/xdf/xdf-writer.js';
 import { latentSignal, simulateRater } from '../core/annotation/simulated-raters.js';
+import { himoe } from './run-cli.js';
 
-async function himoe(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: (s) => void (out += s), stderr: { write: (s: string) => void (err += s), isTTY: false } });
-  return { code, out, err };
-}
 
 let dir: string;
 let path: string;

@@ -6,19 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listSerialPorts, scanDevDirectory } from '../../../src-main/acquisition/serial/ports.js';
-import { main } from '../../../src-main/cli/main.js';
 import { expandProfiles } from '../../../src-main/cli/record.js';
 import { readDeviceProfiles } from '../../../src-main/storage/device-profiles.js';
+import { himoe } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'himoe-devices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function himoe(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: (t) => (out += t), stderr: { write: (t: string) => (err += t) } });
-  return { code, out, err };
-}
 
 describe('serial port listing', () => {
   it('falls back to scanning the device folder when the system listing fails (udevadm missing)', async () => {

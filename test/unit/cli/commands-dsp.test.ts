@@ -2,34 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
 import type { AnalyzeSummary } from '../../../src-main/cli/commands-dsp.js';
 import type { StreamInfo } from '../../../src-main/core/streams/types.js';
 import { XdfWriter } from '../../../src-main/storage/xdf/xdf-writer.js';
 import { scoreDetections, synthEcg } from '../core/dsp/ecg-synth.js';
+import { himoe } from './run-cli.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function himoe(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-      isTTY: false,
-    },
-  });
-  return { code, out, err };
-}
 
 const T0 = 100;
 const ECG_RATE = 250;

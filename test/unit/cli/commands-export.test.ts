@@ -2,32 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
 import { readEdf } from '../../../src-main/storage/edf/index.js';
 import { writeFixtureXdf } from '../storage/export/xdf-fixture.js';
+import { himoe } from './run-cli.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function himoe(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-      isTTY: false,
-    },
-  });
-  return { code, out, err };
-}
 
 let dir: string;
 let xdf: string;

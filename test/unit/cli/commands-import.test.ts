@@ -2,34 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../../src-main/storage/library/library.js';
-import { main } from '../../../src-main/cli/main.js';
 import { parseSubjects } from '../../../src-main/cli/commands-import.js';
 import { listSessionIds, readSessionMeta, recordingPath } from '../../../src-main/storage/workspace.js';
 import { readXdf, type XdfStream } from '../../../src-main/storage/xdf/index.js';
 import { makeTempDir, pyFixture, readF8 } from '../storage/datasets/fixture-helpers.js';
+import { himoe } from './run-cli.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function himoe(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-      isTTY: false,
-    },
-  });
-  return { code, out, err };
-}
 
 let tmp: ReturnType<typeof makeTempDir>;
 let deapDir: string;

@@ -4,32 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
 import { runRecord } from '../../../src-main/cli/record.js';
 import { Library, type SessionSummary } from '../../../src-main/storage/library/index.js';
+import { himoe, type CliRun as Run } from './run-cli.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function himoe(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-      isTTY: false,
-    },
-  });
-  return { code, out, err };
-}
 
 let dir: string;
 let ws: string;

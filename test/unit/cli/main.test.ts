@@ -2,30 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src-main/cli/main.js';
+import { himoe, type CliRun as Run } from './run-cli.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function himoe(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-      isTTY: false,
-    },
-  });
-  return { code, out, err };
-}
 
 let dir: string;
 let recorded: string;
