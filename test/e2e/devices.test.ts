@@ -11,6 +11,7 @@ import { SERIAL_PROTOCOL_NAMES } from '../../src-main/acquisition/serial/registr
 import { runServe } from '../../src-main/cli/commands-serve.js';
 import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
 import type { RunningServer } from '../../src-main/server/server.js';
+import { Library } from '../../src-main/storage/library/library.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 
 const haveChromium = chromiumAvailable();
@@ -103,5 +104,32 @@ describe.skipIf(!haveChromium)('Devices view (himoe serve)', () => {
     await page.getByTestId('nav-live').click();
     await page.getByTestId('stop').click();
     await page.waitForSelector('[data-testid="last-path"]');
+  });
+
+  it('starts a recording with the devices of a ticked profile, shows only their streams, and stops it', async () => {
+    await page.getByTestId('nav-devices').click();
+    await page.getByTestId('profile-name').fill('sim-eda-ecg');
+    await page.getByTestId('profile-source').fill('synthetic:eda,ecg');
+    await page.getByTestId('profile-save').click();
+    await page.getByTestId('use-profile-sim-eda-ecg').check();
+    await page.getByTestId('connect-subject').fill('P077');
+    await page.getByTestId('connect').click();
+    await page.waitForSelector('[data-device-stream="synthetic:eda"]', { timeout: 10_000 });
+    await expect(page.locator('[data-device-stream="synthetic:ecg"]').count()).resolves.toBe(1);
+    await expect(page.locator('[data-device-stream="synthetic:eeg"]').count()).resolves.toBe(0);
+    await page.screenshot({ path: join(artefacts, 'devices-connected-profile.png'), fullPage: true });
+    await page.getByTestId('disconnect').click();
+    await page.waitForFunction(() => /saved .*recording\.xdf/.test(document.querySelector('[data-testid="devices-message"]')?.textContent ?? ''));
+
+    const lib = Library.open(workspace);
+    try {
+      const [session] = lib.listSessions({ subject: 'P077' });
+      expect(session?.status).toBe('complete');
+      const detail = lib.getSession(session!.id)!;
+      expect(detail.streams.map((s) => s.type)).toEqual(expect.arrayContaining(['EDA', 'ECG']));
+      expect(detail.streams.map((s) => s.type)).not.toContain('EEG');
+    } finally {
+      lib.close();
+    }
   });
 });

@@ -69,10 +69,9 @@ describe.skipIf(!haveChromium)('Sessions view (himoe serve)', () => {
     await page.waitForSelector('[data-testid="session-detail"]');
     const streams = (await page.getByTestId('session-streams').textContent()) ?? '';
     for (const type of ['EEG', 'ECG', 'EDA', 'PPG', 'RESP']) expect(streams).toContain(type);
-    await expect(page.locator('[data-testid="session-markers"] li').allTextContents()).resolves.toEqual([
-      expect.stringContaining('stimulus'),
-      expect.stringContaining('rest'),
-    ]);
+    // The researcher's two markers (the synthetic stimulus stream may add its own on a slow machine).
+    const markerTexts = await page.locator('[data-testid="session-markers"] li').allTextContents();
+    expect(markerTexts.filter((t) => /^(stimulus|rest) @/.test(t))).toHaveLength(2);
     await page.screenshot({ path: join(artefacts, 'sessions-open.png'), fullPage: true });
 
     // Export to EDF+: the reported file exists under <ws>/exports/<id>/ and reads back.
