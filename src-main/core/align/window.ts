@@ -45,7 +45,12 @@ function lastPatchIndex(originSec: number, rateHz: number, patchSec: number, win
 }
 
 /** Fill patchTimesSec / patchPresent from the mask; returns the number of present samples. */
-function summarisePatches(wm: WindowModality, patches: number, minPresentFraction: number): number {
+/**
+ * From a window modality's mask, set each patch's presence (present fraction >= the
+ * threshold) and time (mean time of its present samples, or the patch centre when missing);
+ * returns the number of present samples. Exported for augmentation, which edits masks.
+ */
+export function summarisePatches(wm: WindowModality, patches: number, minPresentFraction: number): number {
   const s = wm.samplesPerPatch;
   const period = 1 / wm.rateHz;
   let presentTotal = 0;
@@ -59,7 +64,7 @@ function summarisePatches(wm: WindowModality, patches: number, minPresentFractio
       }
     }
     presentTotal += count;
-    const present = count / s >= minPresentFraction - 1e-12;
+    const present = count > 0 && count / s >= minPresentFraction - 1e-12;
     wm.patchPresent[p] = present ? 1 : 0;
     const meanIdx = present ? sumIdx / count : p * s + (s - 1) / 2;
     wm.patchTimesSec[p] = wm.startSec + meanIdx * period;

@@ -5,6 +5,7 @@
 
 import type { Modality, ModelWindow, WindowModality } from '../../core/align/types.js';
 import type { Rng } from '../runtime/index.js';
+import { summarisePatches } from '../../core/align/window.js';
 
 export interface AugmentOptions {
   /** Probability that a window loses modalities (each present modality then drops with p = 0.5, keeping >= 1). */
@@ -46,21 +47,9 @@ function copyModality(wm: WindowModality): WindowModality {
   return { ...wm, x: wm.x.slice(), mask: wm.mask.slice(), patchTimesSec: wm.patchTimesSec.slice(), patchPresent: wm.patchPresent.slice() };
 }
 
-/** Recompute patch presence and the mean present-sample time of each patch from the mask. */
-function refreshPatches(wm: WindowModality, minPresentFraction: number): void {
-  const s = wm.samplesPerPatch;
-  for (let p = 0; p < wm.patchPresent.length; p++) {
-    let count = 0;
-    let sumIdx = 0;
-    for (let k = p * s; k < (p + 1) * s; k++) {
-      if (wm.mask[k] === 0) continue;
-      count++;
-      sumIdx += k;
-    }
-    const present = count >= minPresentFraction * s - 1e-9 && count > 0;
-    wm.patchPresent[p] = present ? 1 : 0;
-    wm.patchTimesSec[p] = wm.startSec + (present ? sumIdx / count : p * s + (s - 1) / 2) / wm.rateHz;
-  }
+/** Recompute patch presence and times after the mask changed (the aligner's own rule). */
+function resummarise(wm: WindowModality, minPresentFraction: number): void {
+  summarisePatches(wm, wm.patchPresent.length, minPresentFraction);
 }
 
 function dropAll(wm: WindowModality): void {
@@ -119,7 +108,7 @@ export function augmentWindow(window: ModelWindow, rng: Rng, options: AugmentOpt
         }
       }
     }
-    refreshPatches(wm, options.minPresentFraction);
+    resummarise(wm, options.minPresentFraction);
     const shift = rng.uniform() < options.timeShift ? rng.range(-options.maxShiftSec, options.maxShiftSec) : 0;
     for (let p = 0; p < wm.patchTimesSec.length; p++) wm.patchTimesSec[p] = wm.patchTimesSec[p]! + shift + options.jitterSec * rng.gaussian();
     let on = 0;
