@@ -10,6 +10,7 @@ import type { RequestHandler, WorkstationService } from '../../../src-main/engin
 import type { RequestName } from '../../../src-main/api/contract.js';
 import { readEdf } from '../../../src-main/storage/edf/index.js';
 import { Library } from '../../../src-main/storage/library/library.js';
+import { acquireRecordingLock } from '../../../src-main/storage/library/recording-lock.js';
 import { writeSession } from '../storage/library/session-fixture.js';
 
 let ws: string;
@@ -79,6 +80,20 @@ describe('library handlers', () => {
     const after = await handler('library.list')({ subject: '', query: '' }, service);
     expect(after.sessions.map((s) => s.id)).toEqual(['sess-b']);
     expect(readdirSync(join(ws, 'trash'))).toHaveLength(1);
+  });
+
+  it('neither exports nor trashes a session while it is being recorded', async () => {
+    const writer = await writeSession(ws, 'sess-live', { keepOpen: true });
+    await acquireRecordingLock(join(ws, 'sessions', 'sess-live'));
+    const lib = Library.open(ws);
+    await lib.indexSession('sess-live');
+    lib.close();
+
+    await expect(handler('library.export')({ id: 'sess-live', to: 'csv' }, service)).rejects.toMatchObject({ code: 'SESSION_RECORDING' });
+    await expect(handler('library.delete')({ id: 'sess-live', confirm: true }, service)).rejects.toMatchObject({ code: 'SESSION_RECORDING' });
+    expect(existsSync(join(ws, 'sessions', 'sess-live', 'recording.xdf'))).toBe(true);
+    expect(existsSync(join(ws, 'trash'))).toBe(false);
+    await writer?.close();
   });
 
   it('matches a query against id, subject, protocol and notes', () => {
