@@ -39,7 +39,7 @@ describe.skipIf(!haveChromium)('live annotation in the browser (himoe serve)', (
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('records a keyboard-driven 2-D annotation by rater R01 and shows the running CCC against ground truth', async () => {
+  it('records a keyboard-driven 2-D annotation by rater R01 with running CCC against ground truth, and a 1-D mouse pass by R02 from a second window', async () => {
     await page.goto(server.openUrl);
     await page.getByTestId('subject').fill('P002');
     await page.getByTestId('start').click();
@@ -78,6 +78,24 @@ describe.skipIf(!haveChromium)('live annotation in the browser (himoe serve)', (
     await page.waitForSelector('[data-testid="annotate-message"]');
     await expect(page.getByTestId('annotate-message').textContent()).resolves.toMatch(/R01: \d+ samples recorded in annotation:R01/);
 
+    // A second rater in a second window, 1-D valence slider by mouse, in the same session.
+    const page2 = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page2.goto(server.openUrl);
+    await page2.getByTestId('nav-annotate').click();
+    await page2.getByTestId('rater-id').fill('R02');
+    await page2.getByTestId('annotate-mode').selectOption('1d');
+    await page2.getByTestId('annotate-device').selectOption('mouse');
+    await page2.waitForFunction(() => !(document.querySelector('[data-testid="annotate-begin"]') as HTMLButtonElement | null)?.disabled);
+    await page2.getByTestId('annotate-begin').click();
+    const slider = page2.locator('[data-testid="annotate-pad"] canvas');
+    const box = (await slider.boundingBox())!;
+    await slider.click({ position: { x: 20 + 0.8 * (box.width - 40), y: 40 } }); // 80 % along: valence +0.6
+    await page2.waitForTimeout(1500);
+    await page2.screenshot({ path: join(artefacts, 'annotate-1d-mouse.png') });
+    await page2.getByTestId('annotate-end').click();
+    await page2.waitForSelector('[data-testid="annotate-message"]');
+    await page2.close();
+
     await page.getByTestId('nav-live').click();
     await page.getByTestId('stop').click();
     await page.waitForSelector('[data-testid="last-path"]');
@@ -94,5 +112,8 @@ describe.skipIf(!haveChromium)('live annotation in the browser (himoe serve)', (
       expect(t.values[0]).toBeLessThan(0.2);
       expect(t.values[t.values.length - 1]).toBeGreaterThan(0.5);
     }
+    const r2 = traces.filter((t) => t.raterId === 'R02');
+    expect(r2.map((t) => `${t.dimension}/${t.device}`)).toEqual(['valence/mouse']);
+    expect(r2[0].values[r2[0].values.length - 1]).toBeCloseTo(0.6, 1);
   });
 });
