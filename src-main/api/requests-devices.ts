@@ -48,6 +48,9 @@ export const devicesRequests = {
       portWarning: z.string().nullable(),
       protocols: z.array(z.object({ name: z.string(), baudRate: z.number().nullable(), example: z.string(), description: z.string() })),
       profiles: z.array(deviceProfileSchema),
+      /** Non-serial --source kinds (synthetic, brainflow, playback) and whether BrainFlow is installed; absent when unknown. */
+      otherSources: z.array(z.object({ kind: z.string(), example: z.string(), description: z.string() })),
+      brainflow: z.object({ installed: z.boolean(), path: z.string().nullable(), hint: z.string().optional() }).nullable(),
     }),
   },
   'devices.saveProfile': {

@@ -20,7 +20,13 @@ export interface ProtocolDoc {
 }
 
 /** What `himoe devices` gathers (cli/commands-devices.ts devicesReport), injected to reuse its protocol docs. */
-export type DevicesReporter = (workspace: string) => Promise<{ ports: PortListing; protocols: ProtocolDoc[]; profiles?: DeviceProfile[] }>;
+export type DevicesReporter = (workspace: string) => Promise<{
+  ports: PortListing;
+  protocols: ProtocolDoc[];
+  otherSources: Array<{ kind: string; example: string; description: string }>;
+  brainflow: { installed: boolean; path: string | null; hint?: string };
+  profiles?: DeviceProfile[];
+}>;
 
 export interface DevicesHandlerOptions {
   workspace: string;
@@ -68,17 +74,14 @@ export function devicesHandlers(opts: DevicesHandlerOptions): RequestHandlers {
   const ws = opts.workspace;
   return {
     'devices.list': async () => {
-      let ports: PortListing;
-      let protocols: ProtocolDoc[];
+      const profiles = await readDeviceProfiles(ws);
       if (opts.report && !opts.listPorts) {
         const r = await opts.report(ws);
-        ports = r.ports;
-        protocols = r.protocols;
-      } else {
-        ports = await (opts.listPorts ?? listSerialPorts)();
-        protocols = SERIAL_PROTOCOL_NAMES.map((name) => ({ name, baudRate: null, example: `${name}:PORT`, description: '' }));
+        return { ports: r.ports.ports, portMethod: r.ports.method, portWarning: r.ports.warning ?? null, protocols: r.protocols, profiles, otherSources: r.otherSources, brainflow: r.brainflow };
       }
-      return { ports: ports.ports, portMethod: ports.method, portWarning: ports.warning ?? null, protocols, profiles: await readDeviceProfiles(ws) };
+      const ports = await (opts.listPorts ?? listSerialPorts)();
+      const protocols = SERIAL_PROTOCOL_NAMES.map((name) => ({ name, baudRate: null, example: `${name}:PORT`, description: '' }));
+      return { ports: ports.ports, portMethod: ports.method, portWarning: ports.warning ?? null, protocols, profiles, otherSources: [], brainflow: null };
     },
     'devices.saveProfile': async (p) => {
       validateSourceSpec(p.source);

@@ -51,6 +51,8 @@ describe.skipIf(!haveChromium)('Devices view (himoe serve)', () => {
     const names = await page.locator('[data-testid="protocols"] tr[data-protocol]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-protocol')));
     expect(names).toEqual([...SERIAL_PROTOCOL_NAMES]);
     await expect(page.locator('[data-protocol="cyton"]').textContent()).resolves.toContain('115200');
+    await expect(page.getByTestId('other-sources').textContent()).resolves.toContain('brainflow');
+    await expect(page.getByTestId('brainflow').textContent()).resolves.toMatch(/BrainFlow: (installed|not installed)/);
     // Either the system listing worked, or the view says why it scanned /dev instead (udevadm missing in containers).
     const ports = (await page.getByTestId('ports').textContent()) ?? '';
     const warning = (await page.locator('[data-testid="port-warning"]').count()) > 0 ? await page.getByTestId('port-warning').textContent() : null;
