@@ -67,7 +67,7 @@ describe.skipIf(!haveChromium)('workstation in the browser (himoe serve)', () =>
     for (const id of ['synthetic:ecg', 'synthetic:eda', 'synthetic:ppg', 'synthetic:resp']) expect(await framesDrawn(id)).toBeGreaterThan(0);
 
     // Live signal quality arrives about once a second per stream.
-    await page.waitForSelector('[data-stream-id="synthetic:eeg"] [data-testid="quality"]', { timeout: 5000 });
+    await page.waitForSelector('[data-stream-id="synthetic:eeg"] [data-testid="quality"]', { timeout: 20_000 });
     await expect(page.locator('[data-stream-id="synthetic:eeg"] [data-testid="quality"]').textContent()).resolves.toMatch(/quality \d\.\d\d/);
 
     await page.keyboard.press('1');
