@@ -115,5 +115,21 @@ describe.skipIf(!haveChromium)('live annotation in the browser (himoe serve)', (
     const r2 = traces.filter((t) => t.raterId === 'R02');
     expect(r2.map((t) => `${t.dimension}/${t.device}`)).toEqual(['valence/mouse']);
     expect(r2[0].values[r2[0].values.length - 1]).toBeCloseTo(0.6, 1);
+  }, 120_000); // two browser windows with live plots on a shared 2-core machine
+
+  it('moves the cursor with a gamepad left stick (right = positive valence, up = high arousal)', async () => {
+    const pad = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // A stand-in for a connected gamepad: the Gamepad API is polled every animation frame.
+    await pad.addInitScript({
+      content: `navigator.getGamepads = () => [{ id: 'Test pad (STANDARD GAMEPAD)', connected: true, axes: [0.5, -0.8, 0, 0], buttons: [] }];`,
+    });
+    await pad.goto(server.openUrl);
+    await pad.getByTestId('nav-annotate').click();
+    await pad.getByTestId('annotate-device').selectOption('gamepad');
+    await pad.waitForFunction(() => Number(document.querySelector('[data-testid="annotate-pad"]')?.getAttribute('data-arousal')) > 0.7);
+    expect(Number(await pad.getByTestId('annotate-pad').getAttribute('data-valence'))).toBeCloseTo(0.5, 2);
+    expect(Number(await pad.getByTestId('annotate-pad').getAttribute('data-arousal'))).toBeCloseTo(0.8, 2);
+    await expect(pad.locator('.readout').textContent()).resolves.toContain('Test pad');
+    await pad.close();
   });
 });
