@@ -8,7 +8,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests, type RequestName } from '../../src-main/api/contract.js';
 import { Random } from './arbitrary.js';
-import { baseType, makeWorkstation, paramFields, REQUEST_NAMES, sampleFor } from './workstation-fixture.js';
+import { makeWorkstation, paramFields, REQUEST_NAMES, sampleFor, textKind } from './workstation-fixture.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'himoe-traversal-'));
 const ws = join(parent, 'ws');
@@ -54,6 +54,10 @@ function payloads(): string[] {
     '/etc/passwd',
     'C:\\Windows\\win.ini',
     `playback:${join(parent, 'secret.txt')}`,
+    // Device specs whose port is a file: opening it as a serial port must neither read nor write it.
+    `cyton:${join(parent, 'secret.txt')}`,
+    `text:${join(parent, 'secret.txt')}:columns=a:uV`,
+    'text:../secret.txt:columns=a:uV',
   ];
 }
 
@@ -61,6 +65,8 @@ function payloads(): string[] {
 function validBase(name: RequestName): Record<string, unknown> {
   const rng = new Random(1);
   const schema = requests[name].params;
+  // Prefer the plainest valid params (defaults only), so the payload is the one unusual thing.
+  for (const plain of [{}, { id: sessionId }]) if (schema.safeParse(plain).success) return plain;
   for (let i = 0; i < 5000; i++) {
     const o: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(paramFields(name))) {
@@ -86,20 +92,23 @@ const inside = (p: string) => {
 };
 
 describe('paths from the UI stay inside the workspace', () => {
-  it('every string field of every request refuses or contains traversal payloads', async () => {
+  it('every text field of every request refuses or contains traversal payloads', async () => {
     const targets = REQUEST_NAMES.flatMap((name) =>
-      Object.entries(paramFields(name))
-        .filter(([, schema]) => baseType(schema) === 'string')
-        .map(([field]) => [name, field] as const),
+      Object.entries(paramFields(name)).flatMap(([field, schema]) => {
+        const kind = textKind(schema);
+        return kind ? [[name, field, kind] as const] : [];
+      }),
     );
-    expect(targets.map(([n, f]) => `${n}.${f}`)).toEqual(expect.arrayContaining(['library.get.id', 'library.export.id', 'library.delete.id', 'devices.removeProfile.name']));
+    expect(targets.map(([n, f]) => `${n}.${f}`)).toEqual(
+      expect.arrayContaining(['library.get.id', 'library.export.id', 'library.delete.id', 'devices.removeProfile.name', 'devices.saveProfile.source', 'session.start.sources']),
+    );
     const accepted: string[] = [];
     // Control: the real id is accepted, so refusals below are about the payloads.
     expect((await api.handle('library.get', { id: sessionId })).ok).toBe(true);
 
-    for (const [name, field] of targets) {
+    for (const [name, field, kind] of targets) {
       for (const payload of payloads()) {
-        const out = await api.handle(name, { ...validBase(name), [field]: payload });
+        const out = await api.handle(name, { ...validBase(name), [field]: kind === 'string' ? payload : [payload] });
         if ((await api.handle('session.status', {})).ok && service.engine) await api.handle('session.stop', {});
         if (!out.ok) continue;
         accepted.push(`${name}.${field}=${JSON.stringify(payload)}`);

@@ -48,6 +48,14 @@ export function baseType(s: z.ZodType): string {
   return d.type;
 }
 
+/** 'string' for a field that takes text or a list of texts (ids, paths, specs), else null. */
+export function textKind(s: z.ZodType): 'string' | 'string[]' | null {
+  let d = defOf(s);
+  while ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable') && d.innerType) d = defOf(d.innerType);
+  if (d.type === 'string') return 'string';
+  return d.type === 'array' && d.element && baseType(d.element) === 'string' ? 'string[]' : null;
+}
+
 /** A value for `schema`: of the right type most of the time (often valid), sometimes anything. */
 export function sampleFor(rng: Random, schema: z.ZodType, depth = 0): unknown {
   const d = defOf(schema);
