@@ -2,8 +2,10 @@
 // mutations of valid inputs (bit flips, truncations, length-field corruption, splices) and
 // random JSON, plus `checkProperty`, which runs thousands of cases with a per-case time bound
 // and a bound on ArrayBuffer memory growth, and names the seed and case of any failure.
-// fast-check would be preferable (shrinking, richer arbitraries); it is not installed, and the
-// lead may swap it in: each generator here maps to an fc arbitrary of the same shape.
+// fast-check would be preferable (shrinking, richer arbitraries). It was not a dependency when
+// these tests were written (it now is, see test/unit/acquisition/serial/properties.test.ts); a
+// swap keeps checkProperty's time and memory bounds around fc.assert(fc.asyncProperty(...)) with
+// each generator here written as an fc arbitrary of the same shape (fc.gen() wraps Random).
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same cases. */
 export class Random {
