@@ -98,6 +98,11 @@ export class SessionEngine {
     return this.running;
   }
 
+  /** The write failure that ended recording (disk full, I/O error), or null. */
+  get recordingError(): Error | null {
+    return this.recorder?.error ?? null;
+  }
+
   get recordingPath(): string | null {
     return this.recorder?.path ?? null;
   }

@@ -161,6 +161,11 @@ export class WorkstationService implements WorkstationApi {
           break;
         case 'recorderError':
           this.events.emit({ kind: 'error', code: ev.error instanceof HimoeError ? ev.error.code : 'RECORDER_ERROR', message: ev.error.message });
+          // Writing failed (disk full, I/O error): the file up to here is valid, but the session
+          // must not look as if it were still recording. End it, as the CLI does.
+          if (engine.recordingError && this.active?.engine === engine) {
+            void this.stop().catch(() => {});
+          }
           break;
         default:
           break;

@@ -87,7 +87,12 @@ describe('disk full while recording', () => {
       const started = await api.handle('session.start', { modalities: ['EEG', 'ECG', 'EDA'], subject: 'P901' });
       expect(started.ok).toBe(true);
       const path = (started as { result: { recordingPath: string } }).result.recordingPath;
-      for (let i = 0; i < 300 && !events.some((e) => e.kind === 'error'); i++) await sleep(100);
+      const ended = () => events.some((e) => e.kind === 'session' && e.state === 'stopped');
+      for (let i = 0; i < 300 && !ended(); i++) await sleep(100);
+      // The failed recording ends the session by itself: nothing pretends to still record.
+      expect(ended(), 'the session did not end within 30 s of the disk filling').toBe(true);
+      const status = await api.handle('session.status', {});
+      expect(status).toMatchObject({ ok: true, result: { state: 'idle', recording: false } });
       const stopped = await api.handle('session.stop', {});
 
       const error = events.find((e) => e.kind === 'error');
@@ -95,7 +100,7 @@ describe('disk full while recording', () => {
       expect(error).toMatchObject({ kind: 'error', code: 'IO_FAILED' });
       expect((error as { message: string }).message).toMatch(/ENOSPC/);
       expect((error as { message: string }).message).toContain(path);
-      expect(stopped.ok).toBe(true);
+      expect(stopped).toMatchObject({ ok: false, error: { code: 'NO_SESSION' } });
       const file = await readXdf(path, { synchronizeClocks: false, dejitter: false, tolerateTruncation: true });
       expect(file.streams.find((s) => s.info.type === 'EEG')!.timestamps.length).toBeGreaterThan(256);
       // The library index lives on the same full disk: a request that must write it fails with a
