@@ -11,6 +11,15 @@ import { SyntheticSession } from '../src-main/acquisition/synthetic/synthetic-se
 import { SessionEngine } from '../src-main/engine/session-engine.js';
 import { SignalQualityPublisher } from '../src-main/engine/signal-quality.js';
 import { argNumber } from './bench-util.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** A full garbage collection, without needing node --expose-gc on the command line. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  gc?.();
+}
 
 export interface SoakSample {
   simMinute: number;
@@ -59,6 +68,8 @@ export async function runSoak(minutes: number, dir: string, onSample: (s: SoakSa
   let nextMinute = 1;
   let origin = Number.NaN;
   const take = (simMinute: number) => {
+    // Measure live memory, not how far the garbage collector happens to be behind.
+    collectGarbage();
     const m = process.memoryUsage();
     const s = {
       simMinute,

@@ -24,6 +24,9 @@ import { buildFileHeaderXml, buildStreamFooterXml, buildStreamHeaderXml } from '
 
 export { XdfError } from './xdf-error.js';
 
+/** Buffered bytes that trigger a write before the next timer tick. */
+const SIZE_FLUSH_BYTES = 2 * 1024 * 1024;
+
 export interface XdfWriterOptions {
   /** Longest time buffered bytes stay in memory before write + fsync; at most (and default) 1000 ms. */
   fsyncIntervalMs?: number;
@@ -100,6 +103,7 @@ export class XdfWriter {
   private spare = new ByteSink();
   private flushQueue: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | null = null;
+  private sizeFlushPending = false;
   private closing: Promise<void> | null = null;
   private failure: XdfError | null = null;
   private written = 0;
@@ -252,6 +256,16 @@ export class XdfWriter {
     if (s.sampleCount === 0) s.firstTimestamp = timestamps[0]!;
     s.sampleCount += n;
     s.lastTimestamp = timestamps[n - 1]!;
+    // Faster than real time (accelerated sessions, imports) a second of wall time holds
+    // minutes of data: write early so the buffer, and memory, stay bounded.
+    if (this.active.length >= SIZE_FLUSH_BYTES && !this.sizeFlushPending) {
+      this.sizeFlushPending = true;
+      void this.flush()
+        .catch(() => {})
+        .finally(() => {
+          this.sizeFlushPending = false;
+        });
+    }
   }
 
   /** Writes a ClockOffset chunk: at `collectionTimeSec` the stream's clock was behind the

@@ -292,6 +292,26 @@ describe('XdfWriter boundaries and durability', () => {
     expect(midway.streams[0]!.footer).toBeNull();
   });
 
+  it('writes early, before the timer, once more than 2 MiB are buffered (accelerated sessions stay bounded in memory)', async () => {
+    const file = newPath();
+    const w = await XdfWriter.create(file, { fsyncIntervalMs: 1000 });
+    const id = w.addStream(info('big', 'float32', 32, 256));
+    await w.flush();
+    const before = w.bytesWritten;
+    // 100 chunks of 1 s of 32-ch float32 at 256 Hz: about 3.5 MB, in well under the 1 s tick.
+    for (let k = 0; k < 100; k++) {
+      const timestamps = Float64Array.from({ length: 256 }, (_, i) => k + i / 256);
+      w.appendChunk(id, { streamId: 'big', values: new Float32Array(256 * 32), timestamps, firstIndex: k * 256 });
+    }
+    await sleep(100);
+    const early = w.bytesWritten - before;
+    const pending = w.bytesPending;
+    await w.close();
+
+    expect(early).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    expect(pending).toBeLessThan(2 * 1024 * 1024);
+  });
+
   it('writes the FileHeader to disk before create resolves', async () => {
     const file = newPath();
 
