@@ -152,8 +152,11 @@ export class DeviceStatusMonitor {
     const a = this.arrivals.get(streamId);
     if (!a || a.size === 0) return 0;
     let samples = 0;
-    let oldest = now;
+    let oldest = Number.NaN;
     let firstCount = 0;
+    const newest = a.times[(a.head - 1 + RING) % RING];
+    // A device that stopped sending has no current rate.
+    if (now - newest > this.windowSec) return 0;
     for (let k = 1; k <= a.size; k++) {
       const i = (a.head - k + RING) % RING;
       if (now - a.times[i] > this.windowSec) break;
@@ -161,8 +164,9 @@ export class DeviceStatusMonitor {
       oldest = a.times[i];
       firstCount = a.counts[i];
     }
-    // The oldest chunk in the window marks the start of the span: count what came after it.
-    const spanSec = now - oldest;
+    // Between the oldest and the newest arrival in the window: what came after the oldest
+    // chunk, over the time it took (ending at "now" instead would read low between chunks).
+    const spanSec = newest - oldest;
     samples -= firstCount;
     return spanSec > 0 ? samples / spanSec : 0;
   }

@@ -70,6 +70,9 @@ describe('DeviceStatusMonitor', () => {
     b.setState('disconnected');
     b.listeners.emit({ kind: 'error', error: new SourceError('DISCONNECTED', 'dev-b', 'port went away') });
     const snap = monitor.snapshot();
+    // Half a chunk later, between arrivals, the rate must not sag.
+    clock.advanceTo(8.05);
+    const between = monitor.snapshot();
     off();
     monitor.dispose();
     await engine.stop();
@@ -80,6 +83,7 @@ describe('DeviceStatusMonitor', () => {
     expect(da.label).toBe('hand dev-a');
     expect(da.streams[0].nominalRateHz).toBe(100);
     expect(da.streams[0].measuredRateHz).toBeCloseTo(90, 0);
+    expect(between.find((d) => d.sourceId === 'dev-a')!.streams[0].measuredRateHz).toBeCloseTo(90, 0);
     expect(da.streams[0].lostSamples).toBe(20);
     expect(da.streams[0].gaps).toBe(1);
     expect(da.streams[0].lastSampleAgeSec).toBeLessThan(0.1);
