@@ -14,6 +14,7 @@ import { registerExportCommands } from './commands-export.js';
 import { registerServeCommands } from './commands-serve.js';
 import { registerDevicesCommands } from './commands-devices.js';
 import { registerDspCommands } from './commands-dsp.js';
+import { registerModelCommands } from './commands-model.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -95,6 +96,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerServeCommands(program, io);
   registerDevicesCommands(program, io);
   registerDspCommands(program, io);
+  registerModelCommands(program, io);
   return program;
 }
 

@@ -1,0 +1,99 @@
+// Datasets for the model commands (issue 3 item 3): a data SPEC resolved into per-subject
+// training examples — the synthetic corpus rendered directly, or the XDF sessions of a directory
+// (each with a GROUND_TRUTH stream) read and cut by xdfExamples.
+
+import { readdir } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { readXdf } from '../../storage/xdf/index.js';
+import { ModelError } from '../errors.js';
+import type { HiMoEConfig } from '../himoe/config.js';
+import { syntheticExamples, type Example } from '../training/examples.js';
+import { parseDataSpec, type DataSpec } from './spec.js';
+import { corpusSubject } from './synthetic-corpus.js';
+import { xdfExamples } from './xdf-examples.js';
+
+export { DATA_SPEC_HELP, parseDataSpec, type DataSpec } from './spec.js';
+export { CORPUS_MANIFEST_JSON, corpusSubject, type CorpusManifest, type CorpusSubject } from './synthetic-corpus.js';
+export { xdfExamples, type XdfExamples, type XdfExamplesOptions } from './xdf-examples.js';
+
+export interface SubjectExamples {
+  subject: string;
+  examples: Example[];
+  /** Distinct trials (stimuli) the subject's windows fall in, rest excluded. */
+  trials: number;
+}
+
+export interface Dataset {
+  spec: DataSpec;
+  synthetic: boolean;
+  description: string;
+  subjects: SubjectExamples[];
+}
+
+/** XDF files under a directory (recursively), sorted by path. */
+export async function findXdfFiles(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir, { recursive: true });
+  } catch (error) {
+    throw new ModelError('bad-data-spec', `xdf:${dir}: cannot read the directory (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { dir }, { cause: error });
+  }
+  return entries.filter((e) => e.toLowerCase().endsWith('.xdf')).map((e) => join(dir, e)).sort();
+}
+
+function subjectOf(examples: Example[], subject: string): SubjectExamples {
+  return { subject, examples, trials: new Set(examples.map((e) => e.trial).filter((t) => !t.endsWith('/rest'))).size };
+}
+
+/** Resolve a data SPEC (text or parsed) into examples per subject for a model config. */
+export async function loadDataset(specOrText: DataSpec | string, config: HiMoEConfig, options: { hopSec: number; onSubject?: (name: string, index: number, total: number) => void }): Promise<Dataset> {
+  const spec = typeof specOrText === 'string' ? parseDataSpec(specOrText) : specOrText;
+  const subjects: SubjectExamples[] = [];
+  if (spec.kind === 'synthetic') {
+    for (let i = 0; i < spec.subjects; i++) {
+      const s = corpusSubject(spec.seed, i, spec.trials);
+      const { examples } = syntheticExamples(config, { subjectSeed: s.seed, durationSec: s.durationSec, hopSec: options.hopSec, stimuli: s.stimuli });
+      subjects.push(subjectOf(examples, s.subject));
+      options.onSubject?.(s.subject, i, spec.subjects);
+    }
+    return { spec, synthetic: true, subjects, description: `Synthetic corpus: ${spec.subjects} subjects x ${spec.trials} trials of the built-in generator (corpus seed ${spec.seed}), ideal signals with the generator's valence/arousal as targets.` };
+  }
+  const files = await findXdfFiles(spec.dir);
+  if (files.length === 0) throw new ModelError('bad-data-spec', `xdf:${spec.dir}: no .xdf files in the directory`, { dir: spec.dir });
+  let synthetic = true;
+  for (const [i, path] of files.entries()) {
+    const file = await readXdf(path);
+    const name = relative(spec.dir, path) || basename(path);
+    const { examples } = xdfExamples(config, file, { subject: name.replace(/\.xdf$/i, ''), hopSec: options.hopSec, requireTargets: true, source: path });
+    if (!file.streams.some((s) => s.info.type === 'GROUND_TRUTH' && s.info.id !== '' && /synthetic/i.test(`${s.info.name} ${s.info.sourceId}`))) synthetic = false;
+    subjects.push(subjectOf(examples, name.replace(/\.xdf$/i, '')));
+    options.onSubject?.(name, i, files.length);
+  }
+  return { spec, synthetic, subjects, description: `${files.length} XDF session(s) from ${spec.dir}, targets from each session's GROUND_TRUTH stream${synthetic ? ' (the synthetic generator\'s)' : ''}.` };
+}
+
+export interface HoldOutSplit {
+  train: Example[];
+  validation: Example[];
+  /** How the split was made, for the manifest and the progress output. */
+  protocol: string;
+}
+
+/**
+ * Validation split for early stopping: with several subjects the last one is held out
+ * (subject-independent); with one subject, its last trial and everything after it.
+ */
+export function holdOutSplit(dataset: Dataset): HoldOutSplit {
+  const subjects = dataset.subjects.filter((s) => s.examples.length > 0);
+  if (subjects.length === 0) throw new ModelError('no-training-data', `data ${dataset.spec.text}: no windows (sessions shorter than one model window?)`);
+  if (subjects.length >= 2) {
+    const held = subjects[subjects.length - 1]!;
+    return { train: subjects.slice(0, -1).flatMap((s) => s.examples), validation: held.examples, protocol: `hold-out subject: trained on ${subjects.length - 1} subject(s), validated (early stopping) on ${held.subject}` };
+  }
+  const only = subjects[0]!.examples;
+  const trials = only.map((e) => e.trial).filter((t) => !t.endsWith('/rest'));
+  const lastTrial = trials[trials.length - 1];
+  const cut = lastTrial === undefined ? Math.floor(only.length * 0.8) : only.findIndex((e) => e.trial === lastTrial);
+  if (cut <= 0 || cut >= only.length) throw new ModelError('no-validation-data', `data ${dataset.spec.text}: one subject with too few windows to hold out a validation trial; use more trials or subjects`);
+  return { train: only.slice(0, cut), validation: only.slice(cut), protocol: `hold-out trial: validated (early stopping) on ${lastTrial ?? 'the last 20 % of windows'} and the windows after it` };
+}
