@@ -8,7 +8,8 @@ import { assembleWindow, type Modality, type ModalityInput } from '../../core/al
 import { batchWindows, disposeBatch } from '../himoe/index.js';
 import { loadModel, selectChannels, type LoadedModel, type ModalityMatch } from '../io/index.js';
 import { initModelRuntime, tf } from '../runtime/index.js';
-import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './protocol.js';
+import { LiveNormaliser } from './live-normaliser.js';
+import type { FromLiveWorker, LiveNormalisation, LiveWorkerInit, ToLiveWorker } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('inference-worker.ts must run in a worker thread');
@@ -21,11 +22,20 @@ function errorMessage(error: unknown, seq?: number): FromLiveWorker {
   return { kind: 'error', ...(seq !== undefined ? { seq } : {}), code, message: error instanceof Error ? error.message : String(error) };
 }
 
-async function setUp(): Promise<LoadedModel> {
+/** Fixed statistics from the manifest; else the subject's own, estimated live; else none. */
+function normalisationOf(loaded: LoadedModel): { kind: LiveNormalisation; live?: LiveNormaliser } {
+  const n = loaded.manifest.normalisation;
+  if (n.stats !== undefined) return { kind: 'fixed' };
+  if (n.method === 'per-subject-robust') return { kind: 'live-per-subject', live: new LiveNormaliser(loaded.model.config) };
+  return { kind: 'none' };
+}
+
+async function setUp(): Promise<{ loaded: LoadedModel; live?: LiveNormaliser }> {
   const logs: string[] = [];
   const runtime = await initModelRuntime({ ...(init.backend !== undefined ? { prefer: init.backend } : {}), log: (m) => logs.push(m) });
   const loaded = await loadModel(init.modelDir, { streams: init.streams });
   const c = loaded.model.config;
+  const normalisation = normalisationOf(loaded);
   post({
     kind: 'ready',
     layout: {
@@ -36,14 +46,15 @@ async function setUp(): Promise<LoadedModel> {
       prototypes: c.prototypes,
       windowSec: c.windowSec,
       tokenRateHz: c.tokenRateHz,
+      normalisation: normalisation.kind,
       inputs: (loaded.streamCheck?.matches ?? []).flatMap((m) => (m.streamId !== undefined ? [{ modality: m.modality, streamId: m.streamId }] : [])),
       messages: [...logs, ...(loaded.streamCheck?.messages ?? [])],
     },
   });
-  return loaded;
+  return { loaded, ...(normalisation.live ? { live: normalisation.live } : {}) };
 }
 
-function predict(loaded: LoadedModel, message: ToLiveWorker): Float32Array {
+function predict(loaded: LoadedModel, live: LiveNormaliser | undefined, message: ToLiveWorker): Float32Array {
   const c = loaded.model.config;
   const matches = new Map<Modality, ModalityMatch>((loaded.streamCheck?.matches ?? []).map((m) => [m.modality, m]));
   const inputs: ModalityInput[] = [];
@@ -63,7 +74,7 @@ function predict(loaded: LoadedModel, message: ToLiveWorker): Float32Array {
     channelCounts: Object.fromEntries(c.modalities.map((s) => [s.modality, s.channelLabels.length])),
     anchorsSec,
   });
-  const stats = loaded.manifest.normalisation.stats;
+  const stats = live !== undefined ? live.update(window) : loaded.manifest.normalisation.stats;
   const batch = batchWindows([window], c, stats !== undefined ? { normalisation: stats } : {});
   try {
     const p = loaded.model.predict(batch);
@@ -85,11 +96,11 @@ function predict(loaded: LoadedModel, message: ToLiveWorker): Float32Array {
 }
 
 setUp().then(
-  (loaded) => {
+  ({ loaded, live }) => {
     port.on('message', (message: ToLiveWorker) => {
       const t0 = performance.now();
       try {
-        const row = predict(loaded, message);
+        const row = predict(loaded, live, message);
         const computeMs = performance.now() - t0;
         if (init.testDelayMs > 0) Atomics.wait(sleeper, 0, 0, init.testDelayMs);
         post({ kind: 'prediction', seq: message.seq, windowEndSec: message.windowEndSec, row, computeMs, numTensors: tf.memory().numTensors }, [row.buffer as ArrayBuffer]);

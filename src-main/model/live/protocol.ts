@@ -34,6 +34,9 @@ export interface LiveModalityData {
 
 export type ToLiveWorker = { kind: 'window'; seq: number; windowEndSec: number; inputs: LiveModalityData[] };
 
+/** How inputs are normalised: the manifest's fixed statistics, the subject's own estimated from the session so far, or not at all. */
+export type LiveNormalisation = 'fixed' | 'live-per-subject' | 'none';
+
 /** Layout of one prediction row, fixed once the model is loaded. */
 export interface LiveModelLayout {
   backend: string;
@@ -43,6 +46,7 @@ export interface LiveModelLayout {
   prototypes: number;
   windowSec: number;
   tokenRateHz: number;
+  normalisation: LiveNormalisation;
   /** The stream feeding each present modality (absent modalities are not listed). */
   inputs: Array<{ modality: Modality; streamId: string }>;
   /** Notices of the runtime and the stream check (backend, absent modalities, reordered channels). */

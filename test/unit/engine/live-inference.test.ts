@@ -40,7 +40,7 @@ describe('LiveInferenceRunner', () => {
     const model = new HiMoE(config, 3);
     await saveModel(modelDir, model, {
       name: 'live-test',
-      normalisation: { method: 'none', description: 'raw units (untrained test model)' },
+      normalisation: { method: 'per-subject-robust', description: 'median / IQR per subject and channel, estimated live' },
       training: { data: 'none', description: 'Untrained: the runner, not accuracy, is tested.', synthetic: true, subjects: 0 },
       seed: 3,
     });
@@ -67,6 +67,7 @@ describe('LiveInferenceRunner', () => {
     expect(info.channels.map((c) => c.label)).toEqual(['valence', 'arousal', 'weight_EEG', 'weight_ECG', 'weight_EDA', ...Array.from({ length: 8 }, (_, k) => `prototype_${k}`)]);
     expect(info.channels.every((c) => c.unit === 'a.u.')).toBe(true);
     expect(layout.inputs.map((i) => i.modality)).toEqual(['EEG', 'ECG']);
+    expect(layout.normalisation).toBe('live-per-subject');
 
     const hops = runSec / 0.25;
     expect(predictions.length).toBeGreaterThanOrEqual(Math.floor(0.5 * hops));
