@@ -51,6 +51,8 @@ export interface LiveInferenceStats {
   latencyMs: LatencyStats;
   /** Inside the worker: window assembly + batch + forward pass + download. */
   computeMs: LatencyStats;
+  /** On the engine's (main) thread per window: ring-buffer copies and the post. */
+  mainThreadMs: LatencyStats;
   /** tf.memory().numTensors in the worker after its last prediction (constant when nothing leaks). */
   workerTensors: number;
 }
@@ -94,6 +96,7 @@ export class LiveInferenceRunner {
   private readonly options: LiveInferenceOptions;
   private readonly latency: LatencyHistory;
   private readonly compute: LatencyHistory;
+  private readonly mainThread: LatencyHistory;
   private readonly anchorsSec = new Map<string, number>();
   private worker: Worker | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -117,6 +120,7 @@ export class LiveInferenceRunner {
     this.streamId = options.streamId ?? DEFAULT_PREDICTION_STREAM_ID;
     this.latency = new LatencyHistory(options.latencyHistory ?? 1024);
     this.compute = new LatencyHistory(options.latencyHistory ?? 1024);
+    this.mainThread = new LatencyHistory(options.latencyHistory ?? 1024);
   }
 
   /** The loaded model's row layout (null before start resolves). */
@@ -146,6 +150,7 @@ export class LiveInferenceRunner {
       failedWindows: this.counts.failed,
       latencyMs: this.latency.stats(),
       computeMs: this.compute.stats(),
+      mainThreadMs: this.mainThread.stats(),
       workerTensors: this.tensors,
     };
   }
@@ -231,6 +236,7 @@ export class LiveInferenceRunner {
       this.counts.skipped++;
       return;
     }
+    const t0Ms = performance.now();
     const fromSec = windowEndSec - layout.windowSec - (this.options.marginSec ?? 1);
     const inputs: LiveModalityData[] = [];
     const transfer: ArrayBuffer[] = [];
@@ -247,9 +253,10 @@ export class LiveInferenceRunner {
     }
     const message: ToLiveWorker = { kind: 'window', seq: this.seq++, windowEndSec, inputs };
     this.busySeq = message.seq;
-    this.sentAtMs = performance.now();
     this.counts.posted++;
     worker.postMessage(message, transfer);
+    this.sentAtMs = performance.now();
+    this.mainThread.add(this.sentAtMs - t0Ms);
   }
 
   /** Stop predicting and terminate the worker (its tensors go with it). Idempotent. */

@@ -93,6 +93,7 @@ describe('LiveInferenceRunner', () => {
     expect(stats.latencyMs.count).toBe(predictions.length);
     expect(stats.latencyMs.medianMs).toBeGreaterThan(0);
     expect(stats.latencyMs.p99Ms).toBeGreaterThanOrEqual(stats.latencyMs.medianMs);
+    expect(stats.mainThreadMs.count).toBe(stats.postedWindows);
   }, 30_000);
 
   it('skips and counts the windows that come while the worker is still busy', async () => {
