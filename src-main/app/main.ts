@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }) } });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL, handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }) } });
   publishDeviceStatus(service);
   let quitting = false;
   app.on('before-quit', (event) => {

@@ -28,6 +28,8 @@ export interface ServeOptions {
   workspace: string;
   token?: string;
   rendererDir?: string;
+  /** Hi-MoE model folder for live predictions (PREDICTION stream). */
+  model?: string;
 }
 
 export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server: RunningServer; service: WorkstationService }> {
@@ -43,7 +45,10 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server:
   const workspace = resolve(opts.workspace);
   await mkdir(workspace, { recursive: true });
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }) } });
+  if (opts.model !== undefined && !existsSync(join(opts.model, 'manifest.json'))) {
+    throw new CliError('BAD_FLAG', `--model: ${opts.model} is not a model folder (no manifest.json)`);
+  }
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }) } });
   publishDeviceStatus(service);
   const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log });
   return { server, service };
@@ -57,6 +62,7 @@ export function registerServeCommands(program: Command, io: CliIo): void {
     .option('--port <n>', 'TCP port (0 picks a free one)', '8765')
     .option('--workspace <dir>', 'workspace folder for sessions and the library', 'himoe-workspace')
     .option('--token <token>', 'access token (default: a new random token each run)')
+    .option('--model <dir>', 'Hi-MoE model folder: run live predictions in every session')
     .action(async (opts: ServeOptions) => {
       const { server, service } = await runServe(opts, io);
       io.stdout(`HiMoE Workstation at ${server.openUrl}\n(open this address; the token after # is required)\n`);

@@ -15,6 +15,7 @@ import type { RingReadResult } from '../core/streams/ring-buffer.js';
 import { EngineError } from './errors.js';
 import { MarkerSource } from './marker-source.js';
 import { SessionEngine } from './session-engine.js';
+import { LiveInferenceRunner } from './live-inference.js';
 import { SignalQualityPublisher } from './signal-quality.js';
 
 /** Where a recording goes, and what to do when it is complete (index it, write metadata). */
@@ -39,6 +40,8 @@ export interface WorkstationOptions {
   planRecording: (request: RecordingRequest) => Promise<RecordingTarget>;
   /** Handlers for the requests of other areas (library, devices, annotation, model), each in its own module. */
   handlers?: RequestHandlers;
+  /** A Hi-MoE model folder: when set, every session runs live inference into a PREDICTION stream. */
+  modelDir?: string;
 }
 
 export interface ViewHandle {
@@ -51,6 +54,7 @@ interface ActiveSession {
   markers: MarkerSource;
   target: RecordingTarget | null;
   subject: string | null;
+  inference: LiveInferenceRunner | null;
   unsubscribe: () => void;
 }
 
@@ -139,6 +143,22 @@ export class WorkstationService implements WorkstationApi {
         channels: r.channels,
       }),
     );
+    // Live inference, when a model is configured: a model that does not fit the streams at
+    // hand is reported and the session goes on without predictions.
+    let inference: LiveInferenceRunner | null = null;
+    if (this.opts.modelDir) {
+      const runner = new LiveInferenceRunner(engine, {
+        modelDir: this.opts.modelDir,
+        onError: (err) => this.events.emit({ kind: 'error', code: err.code, message: `live inference: ${err.message}` }),
+      });
+      try {
+        await runner.start();
+        inference = runner;
+      } catch (err) {
+        await runner.stop();
+        this.events.emit({ kind: 'error', code: err instanceof HimoeError ? err.code : 'MODEL_UNAVAILABLE', message: `no live predictions: ${(err as Error).message}` });
+      }
+    }
     const subject = p.subject === '' ? null : p.subject;
     const target = p.record
       ? await this.opts.planRecording({
@@ -176,7 +196,7 @@ export class WorkstationService implements WorkstationApi {
       offQuality();
       quality.detach();
     };
-    this.active = { engine, synthetic, markers, target, subject, unsubscribe: detachAll };
+    this.active = { engine, synthetic, markers, target, subject, inference, unsubscribe: detachAll };
     try {
       await engine.start({
         recordPath: target?.path,
@@ -185,6 +205,7 @@ export class WorkstationService implements WorkstationApi {
     } catch (err) {
       this.active = null;
       detachAll();
+      await inference?.stop();
       await engine.release();
       await target?.finish({ durationSec: 0, failed: true });
       throw err;
@@ -200,6 +221,7 @@ export class WorkstationService implements WorkstationApi {
     const durationSec = a.engine.elapsedSec;
     let failed = false;
     try {
+      await a.inference?.stop();
       await a.engine.release();
     } catch (err) {
       failed = true;
