@@ -2,7 +2,7 @@
 // corpus as XDF sessions, train Hi-MoE from a data SPEC into a model directory (model.json +
 // weights + manifest.json + MODEL_CARD.md), and predict valence/arousal per window of a session.
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SYNTHETIC_MODALITIES, SyntheticSession } from '../acquisition/synthetic/index.js';
@@ -64,24 +64,37 @@ export function formatEpoch(p: TrainProgress): string {
 
 const quiet = () => undefined;
 
-/** Record each corpus subject as an XDF session (fast pacing through the session engine) plus corpus.json. */
+/** Record each corpus subject as an XDF session (fast pacing through the session engine), read it back, and write corpus.json. */
 export async function writeSyntheticCorpus(
   outDir: string,
-  options: { subjects: number; trials: number; seed: number; onSubject?: (s: CorpusSubject & { file: string }, index: number) => void },
+  options: { subjects: number; trials: number; seed: number; onSubject?: (s: CorpusSubject & { file: string }, index: number) => void; onWarning?: (message: string) => void },
 ): Promise<CorpusManifest> {
   await mkdir(outDir, { recursive: true });
   const manifest: CorpusManifest = { format: 'himoe-synthetic-corpus', version: 1, seed: options.seed, trials: options.trials, subjects: [] };
   for (let i = 0; i < options.subjects; i++) {
     const s = corpusSubject(options.seed, i, options.trials);
     const file = `${s.subject}.xdf`;
-    const session = new SyntheticSession({ seed: s.seed, modalities: [...SYNTHETIC_MODALITIES], durationSec: s.durationSec, pacing: 'fast', stimuli: s.stimuli });
-    const engine = new SessionEngine({ clock: session.clock });
-    for (const source of session.sources) engine.addSource(source);
-    await engine.start({ recordPath: join(outDir, file), metadata: { subject: s.subject, source: 'synthetic', seed: String(s.seed), protocol: 'synthetic-corpus' } });
-    try {
-      await session.done;
-    } finally {
-      await engine.release();
+    const path = join(outDir, file);
+    // Every file is read back: a corpus with an unreadable session is useless. A recording that
+    // does not read back is recorded once more (with a warning: that is a recorder defect).
+    for (let attempt = 1; ; attempt++) {
+      const session = new SyntheticSession({ seed: s.seed, modalities: [...SYNTHETIC_MODALITIES], durationSec: s.durationSec, pacing: 'fast', stimuli: s.stimuli });
+      const engine = new SessionEngine({ clock: session.clock });
+      for (const source of session.sources) engine.addSource(source);
+      await engine.start({ recordPath: path, metadata: { subject: s.subject, source: 'synthetic', seed: String(s.seed), protocol: 'synthetic-corpus' } });
+      try {
+        await session.done;
+      } finally {
+        await engine.release();
+      }
+      try {
+        await readXdf(path);
+        break;
+      } catch (error) {
+        if (attempt >= 2) throw error;
+        options.onWarning?.(`${path} does not read back (${(error as Error).message}); recording it again`);
+        await rm(path, { force: true });
+      }
     }
     const entry = { ...s, file };
     manifest.subjects.push(entry);
@@ -109,6 +122,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
         trials,
         seed,
         onSubject: (s, i) => io.stderr.write(`subject ${i + 1}/${subjects}: ${s.file} (${s.durationSec} s, ${s.stimuli.length} trials)\n`),
+        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
       });
       io.stdout(`wrote ${manifest.subjects.length} subject(s) x ${trials} trial(s) to ${opts.out} in ${((performance.now() - started) / 1000).toFixed(1)} s (corpus.json lists subjects, seeds and stimuli)\n`);
     });
