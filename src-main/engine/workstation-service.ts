@@ -60,6 +60,7 @@ interface ActiveSession {
 
 export class WorkstationService implements WorkstationApi {
   private active: ActiveSession | null = null;
+  private starting = false;
   private readonly events = new ListenerSet<ApiEvent>();
   private readonly views = new Set<{ stop(): void }>();
 
@@ -124,7 +125,18 @@ export class WorkstationService implements WorkstationApi {
   }
 
   private async start(p: ParsedParams<'session.start'>): Promise<{ recordingPath: string | null }> {
-    if (this.active) throw new EngineError('SESSION_RUNNING', 'a session is already running; stop it first');
+    // Two clients may press Start at once: the second must not open a second session while
+    // the first is still setting up (sources, model, recording folder).
+    if (this.active || this.starting) throw new EngineError('SESSION_RUNNING', 'a session is already running; stop it first');
+    this.starting = true;
+    try {
+      return await this.startSession(p);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async startSession(p: ParsedParams<'session.start'>): Promise<{ recordingPath: string | null }> {
     const { sources, clock, synthetic, source } = await buildSources(p);
     const engine = new SessionEngine({ clock });
     const markers = new MarkerSource(clock);

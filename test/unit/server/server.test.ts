@@ -133,3 +133,4 @@ describe('himoe serve boundary', () => {
     ws.close();
   });
 });
+
