@@ -59,14 +59,14 @@ export class ByteSink {
   }
 
   appendBoundary(): void {
-    this.ensure(3 + 16);
+    this.ensure(chunkHeaderSize(16 + 2) + 16);
     const off = this.chunkHeader(TAG_BOUNDARY, 16);
     this.bytes.set(BOUNDARY_UUID, off);
     this.length = off + 16;
   }
 
   appendClockOffset(streamId: number, collectionTimeSec: number, offsetSec: number): void {
-    this.ensure(3 + 20);
+    this.ensure(chunkHeaderSize(20 + 2) + 20);
     const off = this.chunkHeader(TAG_CLOCK_OFFSET, 20);
     this.view.setUint32(off, streamId, true);
     this.view.setFloat64(off + 4, collectionTimeSec, true);

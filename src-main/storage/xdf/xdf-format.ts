@@ -54,9 +54,10 @@ export function varLenSize(n: number): number {
   return 9;
 }
 
-/** Bytes of the chunk header (NumLengthBytes + Length) for a chunk whose Length is `len`. */
+/** Bytes before a chunk's content (NumLengthBytes + Length + the 2-byte Tag) for a chunk
+ *  whose Length field is `len` (Length counts the Tag and the content). */
 export function chunkHeaderSize(len: number): number {
-  return varLenSize(len);
+  return varLenSize(len) + 2;
 }
 
 /** Writes an XDF variable-length integer at `off`; returns the next offset. */

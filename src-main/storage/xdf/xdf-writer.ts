@@ -248,10 +248,17 @@ export class XdfWriter {
       this.writeBoundary();
     }
     if (s.boundaryRefTs !== s.boundaryRefTs) s.boundaryRefTs = timestamps[0]!;
-    const before = this.active.length;
-    if (isStrings) this.encodeStrings(s, timestamps, values as readonly string[]);
-    else this.encodeNumeric(s, timestamps, values as Exclude<XdfSampleValues, readonly string[]>);
-    this.bytesSinceBoundary += this.active.length - before;
+    const sink = this.active;
+    const before = sink.length;
+    try {
+      if (isStrings) this.encodeStrings(s, timestamps, values as readonly string[]);
+      else this.encodeNumeric(s, timestamps, values as Exclude<XdfSampleValues, readonly string[]>);
+    } catch (err) {
+      // Never leave half a chunk in the buffer: a header without its content corrupts the file.
+      sink.length = before;
+      throw err;
+    }
+    this.bytesSinceBoundary += sink.length - before;
 
     if (s.sampleCount === 0) s.firstTimestamp = timestamps[0]!;
     s.sampleCount += n;
