@@ -2,7 +2,7 @@
 // corpus as XDF sessions, train Hi-MoE from a data SPEC into a model directory (model.json +
 // weights + manifest.json + MODEL_CARD.md), and predict valence/arousal per window of a session.
 
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SYNTHETIC_MODALITIES, SyntheticSession } from '../acquisition/synthetic/index.js';
@@ -75,27 +75,22 @@ export async function writeSyntheticCorpus(
     const s = corpusSubject(options.seed, i, options.trials);
     const file = `${s.subject}.xdf`;
     const path = join(outDir, file);
-    // Every file is read back: a corpus with an unreadable session is useless. A recording that
-    // does not read back is recorded once more (with a warning: that is a recorder defect).
-    for (let attempt = 1; ; attempt++) {
-      const session = new SyntheticSession({ seed: s.seed, modalities: [...SYNTHETIC_MODALITIES], durationSec: s.durationSec, pacing: 'fast', stimuli: s.stimuli });
-      const engine = new SessionEngine({ clock: session.clock });
-      for (const source of session.sources) engine.addSource(source);
-      await engine.start({ recordPath: path, metadata: { subject: s.subject, source: 'synthetic', seed: String(s.seed), protocol: 'synthetic-corpus' } });
-      try {
-        await session.done;
-      } finally {
-        await engine.release();
-      }
-      try {
-        await readXdf(path);
-        break;
-      } catch (error) {
-        if (attempt >= 2) throw error;
-        options.onWarning?.(`${path} does not read back (${(error as Error).message}); recording it again`);
-        await rm(path, { force: true });
-      }
+    // Every file is read back: a corpus with an unreadable session is useless.
+    const session = new SyntheticSession({ seed: s.seed, modalities: [...SYNTHETIC_MODALITIES], durationSec: s.durationSec, pacing: 'fast', stimuli: s.stimuli });
+    const engine = new SessionEngine({ clock: session.clock });
+    for (const source of session.sources) engine.addSource(source);
+    const problems: string[] = [];
+    engine.subscribe((ev) => {
+      if (ev.kind === 'recorderError') problems.push(ev.error.message);
+    });
+    await engine.start({ recordPath: path, metadata: { subject: s.subject, source: 'synthetic', seed: String(s.seed), protocol: 'synthetic-corpus' } });
+    try {
+      await session.done;
+    } finally {
+      await engine.release();
     }
+    for (const p of problems) options.onWarning?.(`${path}: ${p}`);
+    await readXdf(path);
     const entry = { ...s, file };
     manifest.subjects.push(entry);
     options.onSubject?.(entry, i);
