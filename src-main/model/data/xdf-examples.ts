@@ -5,6 +5,8 @@
 // `onset:LABEL` / `offset:LABEL` markers.
 
 import { alignSession, windowsOver, type AlignedSession, type ModalityInput } from '../../core/align/index.js';
+import { consensusTarget } from '../../core/annotation/target.js';
+import { tracesFromStreams } from '../../core/annotation/trace.js';
 import type { XdfFile, XdfStream } from '../../storage/xdf/index.js';
 import { ModelError } from '../errors.js';
 import type { HiMoEConfig } from '../himoe/config.js';
@@ -101,10 +103,17 @@ export function xdfExamples(config: HiMoEConfig, file: XdfFile, options: XdfExam
   normaliseAligned(aligned, normalisation);
 
   const gt = file.streams.find((s) => s.info.type === 'GROUND_TRUTH' && s.timestamps.length > 0);
-  if (gt === undefined && options.requireTargets === true) {
-    throw new ModelError('no-ground-truth', `${source}: no GROUND_TRUTH stream with samples; training needs one (record with the synthetic source or himoe synth-corpus)`, { source });
-  }
   const D = config.outputs.length;
+  // Without ground truth, the raters' continuous annotations are the targets: per dimension the
+  // lag-corrected evaluator-weighted consensus on the token grid (NaN where too few raters).
+  const consensus = gt === undefined ? annotationConsensus(file, config, startSec, endSec) : null;
+  if (gt === undefined && consensus === null && options.requireTargets === true) {
+    throw new ModelError(
+      'no-ground-truth',
+      `${source}: no GROUND_TRUTH stream and no ANNOTATION traces of ${config.outputs.join('/')}; training needs one of them (record with the synthetic source, himoe synth-corpus, or annotate the session)`,
+      { source },
+    );
+  }
   const gtChannels = config.outputs.map((o) => gt?.info.channels.findIndex((c) => c.label.toLowerCase() === o.toLowerCase()) ?? -1);
   if (gt !== undefined && gtChannels.some((c) => c < 0)) {
     throw new ModelError('no-ground-truth', `${source}: GROUND_TRUTH stream "${gt.info.name}" lacks ${config.outputs.filter((_, d) => gtChannels[d]! < 0).join(', ')} (has ${gt.info.channels.map((c) => c.label).join(', ')})`, { source });
@@ -115,8 +124,30 @@ export function xdfExamples(config: HiMoEConfig, file: XdfFile, options: XdfExam
   for (const window of windowsOver(aligned, { hopSec: options.hopSec })) {
     const targets = new Float32Array(window.referenceTimesSec.length * D).fill(Number.NaN);
     if (gt !== undefined) for (let d = 0; d < D; d++) interpolateAt(gt.timestamps, gtValues!, gt.channelCount, gtChannels[d]!, window.referenceTimesSec, targets, D, d);
+    else if (consensus !== null) {
+      for (let d = 0; d < D; d++) {
+        const c = consensus[d];
+        if (c) interpolateAt(c.timesSec, c.values, 1, 0, window.referenceTimesSec, targets, D, d);
+      }
+    }
     const trial = trials.find((s) => s.startSec <= window.endSec && window.endSec < s.endSec);
     examples.push({ window, targets, subject: options.subject, trial: `${options.subject}/${trial?.label ?? 'rest'}` });
   }
-  return { examples, normalisation, streamCheck, hasTargets: gt !== undefined };
+  return { examples, normalisation, streamCheck, hasTargets: gt !== undefined || consensus !== null };
+}
+
+/** Per output dimension, the annotation consensus on a token-rate grid (NaN where masked), or null without traces. */
+function annotationConsensus(file: XdfFile, config: HiMoEConfig, startSec: number, endSec: number): Array<{ timesSec: Float64Array; values: Float32Array } | null> | null {
+  const traces = tracesFromStreams(file.streams);
+  if (traces.length === 0) return null;
+  const n = Math.max(2, Math.floor((endSec - startSec) * config.tokenRateHz) + 1);
+  const grid = Float64Array.from({ length: n }, (_, i) => startSec + i / config.tokenRateHz);
+  const out = config.outputs.map((output) => {
+    const mine = traces.filter((t) => t.dimension.toLowerCase() === output.toLowerCase());
+    if (mine.length === 0) return null;
+    const c = consensusTarget(mine, grid, { method: 'ewe', correctLag: mine.length > 1 });
+    const values = Float32Array.from(c.values, (v, i) => (c.mask[i] ? v : Number.NaN));
+    return { timesSec: c.timesSec, values };
+  });
+  return out.some((c) => c !== null) ? out : null;
 }
