@@ -3,19 +3,17 @@
 // synthetic source — rater R01 annotates in the 2-D circumplex with the keyboard during a
 // recording; the XDF holds R01's ANNOTATION stream moving the keyed way, and the running
 // CCC against the synthetic ground truth was shown.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runServe } from '../../src-main/cli/commands-serve.js';
 import { readAnnotationTraces } from '../../src-main/engine/annotation-io.js';
 import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
 import type { RunningServer } from '../../src-main/server/server.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
+import { chromiumAvailable } from './chromium.js';
+import { ARTEFACTS, closeWorkstation, openWorkstation } from './workstation-fixture.js';
 
 const haveChromium = chromiumAvailable();
-const artefacts = resolve('test-results/e2e');
+const artefacts = ARTEFACTS;
 let workspace: string;
 let server: RunningServer;
 let service: WorkstationService;
@@ -24,19 +22,11 @@ let page: Page;
 
 describe.skipIf(!haveChromium)('live annotation in the browser (himoe serve)', () => {
   beforeAll(async () => {
-    mkdirSync(artefacts, { recursive: true });
-    workspace = mkdtempSync(join(tmpdir(), 'himoe-e2e-annot-'));
-    const io = { stdout: () => {}, stderr: { write: () => {} } };
-    ({ server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ workspace, server, service, browser, page } = await openWorkstation('annot', { width: 1280, height: 900 }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.shutdown();
-    await server?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    await closeWorkstation({ workspace, server, service, browser });
   });
 
   it('records a keyboard-driven 2-D annotation by rater R01 with running CCC against ground truth, and a 1-D mouse pass by R02 from a second window', async () => {

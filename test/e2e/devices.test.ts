@@ -2,20 +2,19 @@
 // End to end, Devices view: lists the serial protocols and the ports found (or why the
 // listing fell back to /dev), saves and removes a device profile in the workspace, refuses a
 // bad spec, and shows a live status row per synthetic device stream while a session runs.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERIAL_PROTOCOL_NAMES } from '../../src-main/acquisition/serial/registry.js';
-import { runServe } from '../../src-main/cli/commands-serve.js';
 import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { Library } from '../../src-main/storage/library/library.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
+import { chromiumAvailable } from './chromium.js';
+import { ARTEFACTS, closeWorkstation, openWorkstation } from './workstation-fixture.js';
 
 const haveChromium = chromiumAvailable();
-const artefacts = resolve('test-results/e2e');
+const artefacts = ARTEFACTS;
 let workspace: string;
 let server: RunningServer;
 let service: WorkstationService;
@@ -29,21 +28,13 @@ function savedProfiles(): string[] {
 
 describe.skipIf(!haveChromium)('Devices view (himoe serve)', () => {
   beforeAll(async () => {
-    mkdirSync(artefacts, { recursive: true });
-    workspace = mkdtempSync(join(tmpdir(), 'himoe-e2e-devices-'));
-    const io = { stdout: () => {}, stderr: { write: () => {} } };
-    ({ server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    ({ workspace, server, service, browser, page } = await openWorkstation('devices', { width: 1400, height: 1000 }));
     await page.goto(server.openUrl);
     await page.getByTestId('nav-devices').click();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.shutdown();
-    await server?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    await closeWorkstation({ workspace, server, service, browser });
   });
 
   it('lists every serial protocol with its baud rate, and the ports or why the listing fell back', async () => {

@@ -2,20 +2,18 @@
 // End to end: `himoe serve` (in-process) on the synthetic source, driven in headless
 // Chromium — start a recording, see signals move, add markers from the keyboard, stop,
 // and find the session, with its markers, in the workspace library.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runServe } from '../../src-main/cli/commands-serve.js';
 import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { Library } from '../../src-main/storage/library/library.js';
 import { readXdf } from '../../src-main/storage/xdf/xdf-reader.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
+import { chromiumAvailable } from './chromium.js';
+import { ARTEFACTS, closeWorkstation, openWorkstation } from './workstation-fixture.js';
 
 const haveChromium = chromiumAvailable();
-const artefacts = resolve('test-results/e2e');
+const artefacts = ARTEFACTS;
 let workspace: string;
 let server: RunningServer;
 let service: WorkstationService;
@@ -29,19 +27,11 @@ async function framesDrawn(streamId: string): Promise<number> {
 
 describe.skipIf(!haveChromium)('workstation in the browser (himoe serve)', () => {
   beforeAll(async () => {
-    mkdirSync(artefacts, { recursive: true });
-    workspace = mkdtempSync(join(tmpdir(), 'himoe-e2e-ws-'));
-    const io = { stdout: () => {}, stderr: { write: () => {} } };
-    ({ server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ({ workspace, server, service, browser, page } = await openWorkstation('ws', { width: 1280, height: 900 }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.shutdown();
-    await server?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    await closeWorkstation({ workspace, server, service, browser });
   });
 
   it('refuses to connect without the token and says how to get in', async () => {

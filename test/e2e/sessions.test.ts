@@ -2,19 +2,18 @@
 // End to end, Sessions view: record a short session in the Live view, find it in the library
 // by its subject, open it (streams and markers), export it to EDF+ (the file reads back) and
 // delete it with confirmation (gone from the list, kept in the workspace trash).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runServe } from '../../src-main/cli/commands-serve.js';
 import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
 import type { RunningServer } from '../../src-main/server/server.js';
 import { readEdf } from '../../src-main/storage/edf/index.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
+import { chromiumAvailable } from './chromium.js';
+import { ARTEFACTS, closeWorkstation, openWorkstation } from './workstation-fixture.js';
 
 const haveChromium = chromiumAvailable();
-const artefacts = resolve('test-results/e2e');
+const artefacts = ARTEFACTS;
 let workspace: string;
 let server: RunningServer;
 let service: WorkstationService;
@@ -35,20 +34,12 @@ async function recordInLive(subject: string, markerKeys: string[]): Promise<void
 
 describe.skipIf(!haveChromium)('Sessions view (himoe serve)', () => {
   beforeAll(async () => {
-    mkdirSync(artefacts, { recursive: true });
-    workspace = mkdtempSync(join(tmpdir(), 'himoe-e2e-sessions-'));
-    const io = { stdout: () => {}, stderr: { write: () => {} } };
-    ({ server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    ({ workspace, server, service, browser, page } = await openWorkstation('sessions', { width: 1400, height: 900 }));
     await page.goto(server.openUrl);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.shutdown();
-    await server?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    await closeWorkstation({ workspace, server, service, browser });
   });
 
   it('finds a recorded session by subject, opens, exports it to EDF+ and moves it to the trash after confirmation', async () => {

@@ -207,7 +207,8 @@ describe('SyntheticSession pacing and lifecycle', () => {
     for (const pacing of ['fast', 'realtime'] as const) {
       const session = new SyntheticSession({ seed: 1, modalities: ['EEG', 'ECG'], pacing });
       await Promise.all(session.sources.map((s) => s.start()));
-      await sleep(120);
+      // Mid-run: wait until the world has advanced (a loaded machine may take a while to tick).
+      for (let waited = 0; session.simulatedSec === 0 && waited < 5000; waited += 20) await sleep(20);
       expect(session.simulatedSec).toBeGreaterThan(0);
       await Promise.all(session.sources.map((s) => s.release()));
       await session.done;

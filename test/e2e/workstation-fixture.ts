@@ -1,0 +1,39 @@
+// One set-up for the browser tests: `himoe serve` in-process on a free port with a fresh
+// workspace, and Debian's Chromium with a page of the given size; torn down in reverse.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { runServe } from '../../src-main/cli/commands-serve.js';
+import type { WorkstationService } from '../../src-main/engine/workstation-service.js';
+import type { RunningServer } from '../../src-main/server/server.js';
+import { launchChromium } from './chromium.js';
+
+/** Screenshots kept as test artefacts. */
+export const ARTEFACTS = resolve('test-results/e2e');
+
+export interface E2eWorkstation {
+  workspace: string;
+  server: RunningServer;
+  service: WorkstationService;
+  browser: Browser;
+  page: Page;
+}
+
+export async function openWorkstation(name: string, viewport: { width: number; height: number }): Promise<E2eWorkstation> {
+  mkdirSync(ARTEFACTS, { recursive: true });
+  const workspace = mkdtempSync(join(tmpdir(), `himoe-e2e-${name}-`));
+  const io = { stdout: () => {}, stderr: { write: () => {} } };
+  const { server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport });
+  return { workspace, server, service, browser, page };
+}
+
+/** Browser first, then the service (finishing any recording), the server, and the workspace. */
+export async function closeWorkstation(w: Partial<E2eWorkstation>): Promise<void> {
+  await w.browser?.close();
+  await w.service?.shutdown();
+  await w.server?.close();
+  if (w.workspace) rmSync(w.workspace, { recursive: true, force: true });
+}
