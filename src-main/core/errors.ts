@@ -13,6 +13,12 @@ export abstract class HimoeError extends Error {
     this.details = details;
     this.name = new.target.name;
   }
+
+  /** Byte offset in the input (file, frame) the error refers to, when there is one. */
+  get byteOffset(): number | undefined {
+    const v = this.details['byteOffset'];
+    return typeof v === 'number' ? v : undefined;
+  }
 }
 
 /** Errors from the stream core: buffers, chunks, clock sync. */

@@ -27,10 +27,4 @@ export class DatasetError extends HimoeError {
   constructor(code: DatasetErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, message, details, options);
   }
-
-  /** Byte offset in the file (or in the inflated element) the error refers to, when there is one. */
-  get byteOffset(): number | undefined {
-    const v = this.details['byteOffset'];
-    return typeof v === 'number' ? v : undefined;
-  }
 }

@@ -31,12 +31,6 @@ export class EdfError extends HimoeError {
     super(code, message, details, options);
   }
 
-  /** Byte offset in the file the error refers to, when there is one. */
-  get byteOffset(): number | undefined {
-    const v = this.details['byteOffset'];
-    return typeof v === 'number' ? v : undefined;
-  }
-
   /** The header field the error refers to, when there is one. */
   get field(): string | undefined {
     const v = this.details['field'];

@@ -25,10 +25,4 @@ export class XdfError extends HimoeError {
   constructor(code: XdfErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, message, details, options);
   }
-
-  /** Byte offset in the file the error refers to, when there is one. */
-  get byteOffset(): number | undefined {
-    const v = this.details['byteOffset'];
-    return typeof v === 'number' ? v : undefined;
-  }
 }
