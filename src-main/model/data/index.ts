@@ -1,6 +1,7 @@
 // Datasets for the model commands (issue 3 item 3): a data SPEC resolved into per-subject
-// training examples — the synthetic corpus rendered directly, or the XDF sessions of a directory
-// (each with a GROUND_TRUTH stream) read and cut by xdfExamples.
+// training examples — the synthetic corpus rendered directly, the XDF sessions of a directory
+// (each with a GROUND_TRUTH stream) read and cut by xdfExamples, or DEAP / DREAMER through the
+// storage/datasets importers (deapExamples, dreamerExamples).
 
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
@@ -8,6 +9,9 @@ import { readXdf } from '../../storage/xdf/index.js';
 import { ModelError } from '../errors.js';
 import type { HiMoEConfig } from '../himoe/config.js';
 import { syntheticExamples, type Example } from '../training/examples.js';
+import type { SubjectExamples } from './dataset-examples.js';
+import { deapExamples } from './deap-examples.js';
+import { dreamerExamples } from './dreamer-examples.js';
 import { parseDataSpec, type DataSpec } from './spec.js';
 import { corpusSubject } from './synthetic-corpus.js';
 import { xdfExamples } from './xdf-examples.js';
@@ -15,13 +19,9 @@ import { xdfExamples } from './xdf-examples.js';
 export { DATA_SPEC_HELP, parseDataSpec, type DataSpec } from './spec.js';
 export { CORPUS_MANIFEST_JSON, corpusSubject, type CorpusManifest, type CorpusSubject } from './synthetic-corpus.js';
 export { xdfExamples, type XdfExamples, type XdfExamplesOptions } from './xdf-examples.js';
-
-export interface SubjectExamples {
-  subject: string;
-  examples: Example[];
-  /** Distinct trials (stimuli) the subject's windows fall in, rest excluded. */
-  trials: number;
-}
+export { modelSpecsFor, planChannels, type ChannelPlan, type DatasetModalityInfo, type SubjectExamples } from './dataset-examples.js';
+export { DEAP_MODALITIES, deapExamples } from './deap-examples.js';
+export { DREAMER_MODALITIES, dreamerExamples } from './dreamer-examples.js';
 
 export interface Dataset {
   spec: DataSpec;
@@ -57,6 +57,14 @@ export async function loadDataset(specOrText: DataSpec | string, config: HiMoECo
       options.onSubject?.(s.subject, i, spec.subjects);
     }
     return { spec, synthetic: true, subjects, description: `Synthetic corpus: ${spec.subjects} subjects x ${spec.trials} trials of the built-in generator (corpus seed ${spec.seed}), ideal signals with the generator's valence/arousal as targets.` };
+  }
+  if (spec.kind === 'deap') {
+    const { subjects: deap, description } = await deapExamples(spec.dir, config, { hopSec: options.hopSec, source: spec.text, ...(options.onSubject ? { onSubject: options.onSubject } : {}) });
+    return { spec, synthetic: false, subjects: deap, description };
+  }
+  if (spec.kind === 'dreamer') {
+    const { subjects: dreamer, description } = await dreamerExamples(spec.file, config, { hopSec: options.hopSec, source: spec.text, ...(options.onSubject ? { onSubject: options.onSubject } : {}) });
+    return { spec, synthetic: false, subjects: dreamer, description };
   }
   const files = await findXdfFiles(spec.dir);
   if (files.length === 0) throw new ModelError('bad-data-spec', `xdf:${spec.dir}: no .xdf files in the directory`, { dir: spec.dir });

@@ -1,11 +1,16 @@
-// Data SPECs of the model commands (issue 3 item 6): `synthetic:subjects=8,trials=12,seed=1`
-// and `xdf:DIR`, parsed into a typed description; bad text is a ModelError naming the problem.
+// Data SPECs of the model commands (issue 3 item 6): `synthetic:subjects=8,trials=12,seed=1`,
+// `xdf:DIR`, `deap:DIR` and `dreamer:FILE.mat`, parsed into a typed description; bad text is a
+// ModelError naming the problem.
 
 import { ModelError } from '../errors.js';
 
-export type DataSpec = { kind: 'synthetic'; text: string; subjects: number; trials: number; seed: number } | { kind: 'xdf'; text: string; dir: string };
+export type DataSpec =
+  | { kind: 'synthetic'; text: string; subjects: number; trials: number; seed: number }
+  | { kind: 'xdf'; text: string; dir: string }
+  | { kind: 'deap'; text: string; dir: string }
+  | { kind: 'dreamer'; text: string; file: string };
 
-export const DATA_SPEC_HELP = 'synthetic:subjects=N,trials=M,seed=S or xdf:DIR';
+export const DATA_SPEC_HELP = 'synthetic:subjects=N,trials=M,seed=S, xdf:DIR, deap:DIR (sNN.dat/.mat files) or dreamer:FILE.mat';
 
 function bad(text: string, why: string): never {
   throw new ModelError('bad-data-spec', `data spec "${text}": ${why}; expected ${DATA_SPEC_HELP}`, { spec: text });
@@ -32,6 +37,15 @@ export function parseDataSpec(text: string): DataSpec {
     }
     return { kind: 'synthetic', text, ...values };
   }
-  if (kind === 'deap' || kind === 'dreamer') bad(text, `${kind} data is not supported by the model commands yet; import it into a workspace (himoe import ${kind}) and annotate, or use synthetic`);
+  if (kind === 'deap') {
+    if (rest === '') bad(text, 'deap needs the directory of the subject files s01.dat ... s32.dat (deap:DIR)');
+    if (/\.(dat|mat)$/i.test(rest)) bad(text, `deap takes the directory holding the subject files, not one file ("${rest}")`);
+    return { kind: 'deap', text, dir: rest };
+  }
+  if (kind === 'dreamer') {
+    if (rest === '') bad(text, 'dreamer needs the DREAMER.mat file (dreamer:FILE.mat)');
+    if (!/\.mat$/i.test(rest)) bad(text, `dreamer needs the path of the .mat file (got "${rest}")`);
+    return { kind: 'dreamer', text, file: rest };
+  }
   return bad(text, `unknown data kind "${kind}"`);
 }
