@@ -15,6 +15,7 @@ import { registerServeCommands } from './commands-serve.js';
 import { registerDevicesCommands } from './commands-devices.js';
 import { registerDspCommands } from './commands-dsp.js';
 import { registerModelCommands } from './commands-model.js';
+import { registerEvaluateCommands } from './commands-evaluate.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -97,6 +98,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerDevicesCommands(program, io);
   registerDspCommands(program, io);
   registerModelCommands(program, io);
+  registerEvaluateCommands(program, io);
   return program;
 }
 

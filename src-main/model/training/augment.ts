@@ -43,16 +43,18 @@ export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
 /** Names of the augmentations, for the manifest. */
 export const AUGMENTATION_NAMES = ['modality dropout', 'segment dropout (0.5-5 s)', 'time shift (+-2 s)', 'timestamp jitter', 'sampling-rate perturbation (+-2 %)', 'amplitude scaling'];
 
-function copyModality(wm: WindowModality): WindowModality {
+/** A deep copy of one modality of a window (the perturbations of the evaluation use it too). */
+export function copyModality(wm: WindowModality): WindowModality {
   return { ...wm, x: wm.x.slice(), mask: wm.mask.slice(), patchTimesSec: wm.patchTimesSec.slice(), patchPresent: wm.patchPresent.slice() };
 }
 
 /** Recompute patch presence and times after the mask changed (the aligner's own rule). */
-function resummarise(wm: WindowModality, minPresentFraction: number): void {
+export function resummarise(wm: WindowModality, minPresentFraction: number): void {
   summarisePatches(wm, wm.patchPresent.length, minPresentFraction);
 }
 
-function dropAll(wm: WindowModality): void {
+/** Remove every sample of a modality from the window (values 0, mask 0). */
+export function dropAll(wm: WindowModality): void {
   wm.x.fill(0);
   wm.mask.fill(0);
 }

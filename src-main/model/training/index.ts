@@ -9,6 +9,7 @@ export {
   CHECKPOINT_JSON,
   evaluateExamples,
   predictExamples,
+  scorePredictions,
   type ExamplePrediction,
   learningRateAt,
   trainHiMoE,
@@ -16,4 +17,5 @@ export {
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
+  type TrainableModel,
 } from './trainer.js';

@@ -7,17 +7,33 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../errors.js';
 import { resolveHiMoEConfig, type HiMoEConfig } from '../himoe/config.js';
-import { batchWindows, disposeBatch } from '../himoe/batch.js';
-import { HiMoE } from '../himoe/model.js';
+import { batchWindows, disposeBatch, type WindowBatch } from '../himoe/batch.js';
+import { HiMoE, type HiMoEOutput, type LossTerms, type Prediction } from '../himoe/model.js';
+import type { ParamStore } from '../himoe/params.js';
 import { writeAtomically } from '../io/model-files.js';
 import { regressionMetrics, type RegressionMetrics } from '../metrics.js';
-import { seededRng, tf } from '../runtime/index.js';
+import { seededRng, tf, type Rng } from '../runtime/index.js';
 import { Adam, DEFAULT_ADAM } from './adam.js';
 import { DEFAULT_AUGMENT, augmentWindow, type AugmentOptions } from './augment.js';
 import type { Example } from './examples.js';
 
-export interface TrainOptions {
+/**
+ * What the training loop needs of a network: Hi-MoE, and the baselines of the evaluation
+ * (src-main/model/evaluate) that reuse its batches, loss and loop under the same seed.
+ */
+export interface TrainableModel {
+  readonly config: HiMoEConfig;
+  readonly params: ParamStore;
+  forward(batch: WindowBatch, options?: { training?: boolean; rng?: Rng }): HiMoEOutput;
+  loss(output: HiMoEOutput, batch: WindowBatch): LossTerms;
+  predict(batch: WindowBatch): Prediction;
+  dispose(): void;
+}
+
+export interface TrainOptions<M extends TrainableModel = HiMoE> {
   config?: Partial<HiMoEConfig>;
+  /** Build the network (default: Hi-MoE). */
+  createModel?: (config: HiMoEConfig, seed: number) => M;
   seed: number;
   train: readonly Example[];
   validation: readonly Example[];
@@ -68,9 +84,9 @@ export interface TrainProgress {
   etaSec: number;
 }
 
-export interface TrainResult {
+export interface TrainResult<M extends TrainableModel = HiMoE> {
   /** The model with the best validation weights. */
-  model: HiMoE;
+  model: M;
   history: TrainProgress[];
   bestEpoch: number;
   bestValidationCcc: number;
@@ -121,7 +137,7 @@ export interface ExamplePrediction {
 }
 
 /** Run the model over examples in batches (inference mode). */
-export function predictExamples(model: HiMoE, examples: readonly Example[], batchSize = 32): ExamplePrediction[] {
+export function predictExamples(model: TrainableModel, examples: readonly Example[], batchSize = 32): ExamplePrediction[] {
   const out: ExamplePrediction[] = [];
   for (let i = 0; i < examples.length; i += batchSize) {
     const chunk = examples.slice(i, i + batchSize);
@@ -146,12 +162,12 @@ export function predictExamples(model: HiMoE, examples: readonly Example[], batc
   return out;
 }
 
-/** Predict a set of examples and score the tokens that have a label (RMSE, PCC, CCC per output). */
-export function evaluateExamples(model: HiMoE, examples: readonly Example[], batchSize = 32): RegressionMetrics {
-  const D = model.config.outputs.length;
+/** Score per-token predictions of examples on the tokens that have a label (RMSE, PCC, CCC per output). */
+export function scorePredictions(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[]): RegressionMetrics {
+  const D = outputs.length;
   const preds: number[] = [];
   const targets: number[] = [];
-  predictExamples(model, examples, batchSize).forEach((p, e) => {
+  predictions.forEach((p, e) => {
     const y = examples[e]!.targets;
     for (let r = 0; r < p.scored.length; r++) {
       if (p.scored[r] === 0) continue;
@@ -161,14 +177,19 @@ export function evaluateExamples(model: HiMoE, examples: readonly Example[], bat
       }
     }
   });
-  return regressionMetrics(preds, targets, model.config.outputs);
+  return regressionMetrics(preds, targets, outputs);
 }
 
-function snapshot(model: HiMoE): Map<string, tf.Tensor> {
+/** Predict a set of examples and score the tokens that have a label (RMSE, PCC, CCC per output). */
+export function evaluateExamples(model: TrainableModel, examples: readonly Example[], batchSize = 32): RegressionMetrics {
+  return scorePredictions(predictExamples(model, examples, batchSize), examples, model.config.outputs);
+}
+
+function snapshot(model: TrainableModel): Map<string, tf.Tensor> {
   return new Map(model.params.entries().map(([name, v]) => [name, tf.clone(v)]));
 }
 
-async function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'specs' | 'format' | 'version'>, model: HiMoE, adam: Adam, best: Map<string, tf.Tensor>): Promise<void> {
+async function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'specs' | 'format' | 'version'>, model: TrainableModel, adam: Adam, best: Map<string, tf.Tensor>): Promise<void> {
   await mkdir(dir, { recursive: true });
   const named = [
     ...model.params.entries().map(([name, tensor]) => ({ name: `param/${name}`, tensor })),
@@ -197,7 +218,9 @@ async function readCheckpoint(dir: string): Promise<{ meta: CheckpointMeta; tens
 }
 
 /** Train Hi-MoE; resolves with the best model (by validation mean CCC) and the history. */
-export async function trainHiMoE(options: TrainOptions): Promise<TrainResult> {
+export async function trainHiMoE(options: TrainOptions): Promise<TrainResult>;
+export async function trainHiMoE<M extends TrainableModel>(options: TrainOptions<M> & { createModel: (config: HiMoEConfig, seed: number) => M }): Promise<TrainResult<M>>;
+export async function trainHiMoE(options: TrainOptions<TrainableModel>): Promise<TrainResult<TrainableModel>> {
   const config = resolveHiMoEConfig(options.config);
   const batchSize = options.batchSize ?? 16;
   const peak = options.learningRate ?? 1e-3;
@@ -212,7 +235,7 @@ export async function trainHiMoE(options: TrainOptions): Promise<TrainResult> {
   const stepsPerEpoch = Math.min(fullSteps, options.maxStepsPerEpoch ?? fullSteps);
   const totalSteps = stepsPerEpoch * options.epochs;
 
-  const model = new HiMoE(config, options.seed);
+  const model = options.createModel !== undefined ? options.createModel(config, options.seed) : new HiMoE(config, options.seed);
   const adam = new Adam(model.params, { ...DEFAULT_ADAM, clipNorm: options.clipNorm ?? DEFAULT_ADAM.clipNorm });
   let best = snapshot(model);
   let bestEpoch = 0;

@@ -1,0 +1,256 @@
+// The evaluation report (issue 3 item 5): per-architecture means and standard deviations over
+// folds of RMSE, PCC and CCC per dimension, robustness curves, the acceptance comparisons of
+// issue 3 item 10 (stated as measured, pass or fail), and the files report.json, report.md and
+// SVG plots (robustness curves, predicted vs true traces, routing weights).
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAtomically } from '../io/model-files.js';
+import { ARCH_DESCRIPTIONS, BASELINES, isArchName } from './architectures.js';
+import type { EvaluationRun, FoldArchResult } from './evaluate.js';
+import { PERTURBATION_UNITS, type PerturbationKind } from './robustness.js';
+import { lineChart, stackedAreaChart, PALETTE } from './svg.js';
+
+export interface MeanSd {
+  mean: number;
+  sd: number;
+}
+
+export interface ArchSummary {
+  arch: string;
+  description: string;
+  parameters: number;
+  folds: number;
+  trainSec: number;
+  dimensions: Record<string, { ccc: MeanSd; pcc: MeanSd; rmse: MeanSd }>;
+  meanCcc: MeanSd;
+}
+
+export interface RobustnessPoint {
+  arch: string;
+  kind: PerturbationKind | 'none';
+  level: number;
+  /** Mean over folds of each dimension's CCC, and of their mean. */
+  ccc: Record<string, number>;
+  meanCcc: number;
+}
+
+export interface Claim {
+  claim: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface EvaluationReport {
+  format: 'himoe-evaluation';
+  version: 1;
+  createdAt: string;
+  run: EvaluationRun;
+  outputs: string[];
+  summary: ArchSummary[];
+  robustness: RobustnessPoint[];
+  claims: Claim[];
+  plots: string[];
+}
+
+export function meanSd(values: number[]): MeanSd {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return { mean: Number.NaN, sd: Number.NaN };
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean, sd };
+}
+
+function byArch(run: EvaluationRun): Map<string, FoldArchResult[]> {
+  const map = new Map<string, FoldArchResult[]>();
+  for (const a of run.archs) map.set(a, []);
+  for (const r of run.results) map.get(r.arch)?.push(r);
+  return map;
+}
+
+export function summarise(run: EvaluationRun): { summary: ArchSummary[]; robustness: RobustnessPoint[]; outputs: string[] } {
+  const outputs = run.fingerprint.config.outputs;
+  const summary: ArchSummary[] = [];
+  const robustness: RobustnessPoint[] = [];
+  for (const [arch, results] of byArch(run)) {
+    if (results.length === 0) continue;
+    const dimensions: ArchSummary['dimensions'] = {};
+    for (const d of outputs) {
+      dimensions[d] = {
+        ccc: meanSd(results.map((r) => r.metrics.dimensions[d]?.ccc ?? Number.NaN)),
+        pcc: meanSd(results.map((r) => r.metrics.dimensions[d]?.pcc ?? Number.NaN)),
+        rmse: meanSd(results.map((r) => r.metrics.dimensions[d]?.rmse ?? Number.NaN)),
+      };
+    }
+    summary.push({
+      arch,
+      description: isArchName(arch) ? ARCH_DESCRIPTIONS[arch] : `trained model ${arch}`,
+      parameters: results[0]!.parameters,
+      folds: results.length,
+      trainSec: results.reduce((s, r) => s + r.trainSec, 0),
+      dimensions,
+      meanCcc: meanSd(results.map((r) => r.metrics.meanCcc)),
+    });
+    const keys = new Map<string, { kind: PerturbationKind | 'none'; level: number }>();
+    for (const r of results) for (const p of r.robustness) keys.set(`${p.kind}@${p.level}`, { kind: p.kind, level: p.level });
+    for (const { kind, level } of keys.values()) {
+      const at = results.map((r) => r.robustness.find((p) => p.kind === kind && p.level === level)).filter((p) => p !== undefined);
+      const ccc: Record<string, number> = {};
+      for (const d of outputs) ccc[d] = meanSd(at.map((p) => p.metrics.dimensions[d]?.ccc ?? Number.NaN)).mean;
+      robustness.push({ arch, kind, level, ccc, meanCcc: meanSd(at.map((p) => p.metrics.meanCcc)).mean });
+    }
+  }
+  return { summary, robustness, outputs };
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+
+/** The comparisons of issue 3 item 10, on whatever this run holds (skipped when an arm is missing). */
+export function acceptanceClaims(summary: ArchSummary[], robustness: RobustnessPoint[], outputs: string[]): Claim[] {
+  const claims: Claim[] = [];
+  const himoe = summary.find((s) => s.arch === 'himoe');
+  if (himoe === undefined) return claims;
+  for (const b of BASELINES) {
+    const base = summary.find((s) => s.arch === b);
+    if (base === undefined) continue;
+    for (const d of outputs) {
+      const h = himoe.dimensions[d]!.ccc.mean;
+      const o = base.dimensions[d]!.ccc.mean;
+      claims.push({ claim: `Hi-MoE beats ${b} in ${d} CCC (all modalities present)`, passed: h > o, detail: `${f3(h)} vs ${f3(o)}` });
+    }
+  }
+  const drop = (arch: string, kind: PerturbationKind, level: number, d: string) => {
+    const clean = robustness.find((p) => p.arch === arch && p.kind === 'none');
+    const pert = robustness.find((p) => p.arch === arch && p.kind === kind && Math.abs(p.level - level) < 1e-9);
+    return clean !== undefined && pert !== undefined ? clean.ccc[d]! - pert.ccc[d]! : Number.NaN;
+  };
+  for (const [kind, level, label] of [['modality-missing', 0.5, '50 % modality-missing rate'], ['shift', 1, '1 s asynchrony shift']] as const) {
+    for (const d of outputs) {
+      const h = drop('himoe', kind, level, d);
+      const e = drop('early-fusion', kind, level, d);
+      if (!Number.isFinite(h) || !Number.isFinite(e)) continue;
+      claims.push({ claim: `at a ${label}, Hi-MoE's ${d} CCC falls by less than early fusion's`, passed: h < e, detail: `drop ${f3(h)} vs ${f3(e)}` });
+    }
+  }
+  return claims;
+}
+
+function markdown(r: EvaluationReport): string {
+  const fp = r.run.fingerprint;
+  const c = fp.config;
+  const lines: string[] = [
+    '# Evaluation report',
+    '',
+    `Data \`${fp.data}\`; protocol **${fp.protocol}** (${fp.folds} folds${r.run.results.length < fp.folds * r.run.archs.length ? `, ${new Set(r.run.results.map((x) => x.fold)).size} run here` : ''}); seed ${fp.seed}; created ${r.createdAt}; ${r.run.elapsedSec.toFixed(0)} s${r.run.cancelled ? '; **cancelled before the end: partial results**' : ''}.`,
+    `Model config: ${c.modalities.map((s) => `${s.modality} ${s.channelLabels.length} ch @ ${s.rateHz} Hz`).join(', ')}; d=${c.dModel}, ${c.heads} heads, encoder ${c.encoderLayers} / temporal ${c.temporalLayers} / emotion ${c.emotionLayers} layers, ${c.prototypes} prototypes, window ${c.windowSec} s at ${c.tokenRateHz} tokens/s.`,
+    `Training (every architecture alike): ${Object.entries(fp.train).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')}.`,
+    fp.fixedModel !== undefined ? `A trained model (${fp.fixedModel}) was scored on every fold's test set without retraining.` : '',
+    'Scores: per fold over every scored token of the test windows (tokens at 4 Hz, 8 s causal windows), then mean ± s.d. over folds.',
+    '',
+    '## Results (all modalities present)',
+    '',
+    `| architecture | parameters | ${r.outputs.map((d) => `${d} CCC | ${d} PCC | ${d} RMSE`).join(' | ')} | mean CCC |`,
+    `|---|---:|${r.outputs.map(() => '---:|---:|---:').join('|')}|---:|`,
+  ];
+  const ms = (m: MeanSd) => `${f3(m.mean)} ± ${f3(m.sd)}`;
+  for (const s of r.summary) {
+    lines.push(`| ${s.arch} | ${s.parameters.toLocaleString('en-US')} | ${r.outputs.map((d) => `${ms(s.dimensions[d]!.ccc)} | ${ms(s.dimensions[d]!.pcc)} | ${ms(s.dimensions[d]!.rmse)}`).join(' | ')} | ${ms(s.meanCcc)} |`);
+  }
+  lines.push('', ...r.summary.map((s) => `- **${s.arch}**: ${s.description} (${s.folds} fold(s), ${s.trainSec.toFixed(0)} s training in all).`));
+  if (r.claims.length > 0) {
+    lines.push('', '## Acceptance comparisons (issue 3 item 10)', '', '| claim | measured | result |', '|---|---|---|');
+    for (const cl of r.claims) lines.push(`| ${cl.claim} | ${cl.detail} | ${cl.passed ? 'pass' : '**fail**'} |`);
+  }
+  const kinds = [...new Set(r.robustness.map((p) => p.kind))].filter((k) => k !== 'none') as PerturbationKind[];
+  if (kinds.length > 0) lines.push('', '## Robustness (mean CCC over dimensions; level 0 = clean)');
+  for (const kind of kinds) {
+    const levels = [0, ...new Set(r.robustness.filter((p) => p.kind === kind).map((p) => p.level))].sort((a, b) => a - b);
+    lines.push('', `### ${kind} (${PERTURBATION_UNITS[kind]})`, '', `| architecture | ${levels.join(' | ')} |`, `|---|${levels.map(() => '---:').join('|')}|`);
+    for (const s of r.summary) {
+      const row = levels.map((l) => r.robustness.find((p) => p.arch === s.arch && (l === 0 ? p.kind === 'none' : p.kind === kind && p.level === l))?.meanCcc ?? Number.NaN);
+      lines.push(`| ${s.arch} | ${row.map(f3).join(' | ')} |`);
+    }
+    lines.push('', `![${kind}](robustness-${kind}.svg)`);
+  }
+  lines.push('', '## Per fold (mean CCC)', '', `| fold | ${r.run.archs.join(' | ')} |`, `|---|${r.run.archs.map(() => '---:').join('|')}|`);
+  for (const f of r.run.folds) {
+    if (!r.run.results.some((x) => x.fold === f.index)) continue;
+    lines.push(`| ${f.index + 1}: ${f.name} (train ${f.train}, val ${f.validation}, test ${f.test} windows) | ${r.run.archs.map((a) => f3(r.run.results.find((x) => x.fold === f.index && x.arch === a)?.metrics.meanCcc ?? Number.NaN)).join(' | ')} |`);
+  }
+  if (r.plots.includes('traces.svg')) lines.push('', '## Predicted vs true (first fold, first test subject; last token of each window)', '', '![traces](traces.svg)');
+  if (r.plots.includes('routing.svg')) lines.push('', '## Modality Expert Bank routing weights (Hi-MoE, same windows)', '', '![routing](routing.svg)');
+  return `${lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n')}\n`;
+}
+
+function plots(run: EvaluationRun, robustness: RobustnessPoint[], outputs: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const kinds = [...new Set(robustness.map((p) => p.kind))].filter((k) => k !== 'none') as PerturbationKind[];
+  for (const kind of kinds) {
+    out.set(`robustness-${kind}.svg`, lineChart({
+      title: `Robustness: ${kind}`,
+      xLabel: PERTURBATION_UNITS[kind],
+      yLabel: 'mean CCC (valence, arousal)',
+      series: run.archs.map((arch, i) => ({
+        name: arch,
+        color: PALETTE[i % PALETTE.length]!,
+        widthPx: arch === 'himoe' ? 3 : 1.5,
+        points: robustness.filter((p) => p.arch === arch && (p.kind === kind || p.kind === 'none')).map((p) => [p.kind === 'none' ? 0 : p.level, p.meanCcc] as [number, number]).sort((a, b) => a[0] - b[0]),
+      })),
+    }));
+  }
+  const firstFold = Math.min(...run.results.map((r) => r.fold));
+  const traces = run.results.filter((r) => r.fold === firstFold && r.trace.samples.length > 0);
+  if (traces.length > 0) {
+    const charts = outputs.map((d, di) => {
+      const truth = traces[0]!.trace.samples.map((s) => [s.tSec, s.truth[di]!] as [number, number]);
+      return lineChart({
+        title: `${d}: subject ${traces[0]!.trace.subject}`,
+        xLabel: 'session time, s',
+        yLabel: `${d} (-1 to 1)`,
+        yRange: [-1, 1],
+        heightPx: 300,
+        series: [
+          { name: 'true', points: truth, color: '#000000', widthPx: 2.5 },
+          ...traces.map((r, i) => ({ name: r.arch, color: PALETTE[run.archs.indexOf(r.arch) % PALETTE.length] ?? PALETTE[i]!, widthPx: r.arch === 'himoe' ? 2 : 1, dashed: r.arch !== 'himoe', points: r.trace.samples.map((s) => [s.tSec, s.prediction[di]!] as [number, number]) })),
+        ],
+      });
+    });
+    // Stack the per-dimension charts into one file.
+    const bodies = charts.map((svg) => svg.replace(/^<svg[^>]*>\n?/, '').replace(/<\/svg>\n?$/, ''));
+    out.set('traces.svg', `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="${300 * charts.length}" viewBox="0 0 640 ${300 * charts.length}">\n${bodies.map((b, i) => `<g transform="translate(0 ${300 * i})">\n${b}</g>`).join('\n')}\n</svg>\n`);
+    const himoe = traces.find((r) => r.arch === 'himoe');
+    if (himoe !== undefined) {
+      const experts = [...run.fingerprint.config.modalities.map((s) => s.modality as string), ...Array.from({ length: run.fingerprint.config.sharedExperts }, (_, i) => `shared${i}`)];
+      out.set('routing.svg', stackedAreaChart({
+        title: `Hi-MoE routing weights: subject ${himoe.trace.subject}`,
+        xLabel: 'session time, s',
+        yLabel: 'weight (fraction)',
+        x: himoe.trace.samples.map((s) => s.tSec),
+        layers: experts.map((name, e) => ({ name, values: himoe.trace.samples.map((s) => s.weights[e] ?? 0) })),
+      }));
+    }
+  }
+  return out;
+}
+
+/** Build the report of a run and write report.json, report.md and the SVG plots into outDir. */
+export async function writeReport(run: EvaluationRun, outDir: string): Promise<EvaluationReport> {
+  await mkdir(outDir, { recursive: true });
+  const { summary, robustness, outputs } = summarise(run);
+  const svgs = plots(run, robustness, outputs);
+  const report: EvaluationReport = {
+    format: 'himoe-evaluation',
+    version: 1,
+    createdAt: new Date().toISOString(),
+    run,
+    outputs,
+    summary,
+    robustness,
+    claims: acceptanceClaims(summary, robustness, outputs),
+    plots: [...svgs.keys()],
+  };
+  for (const [name, svg] of svgs) await writeFile(join(outDir, name), svg);
+  await writeAtomically(join(outDir, 'report.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`);
+  await writeAtomically(join(outDir, 'report.md'), markdown(report));
+  return report;
+}
