@@ -244,6 +244,8 @@ export async function datasetExamples(dataset: EmotionDataset, config: HiMoEConf
       current = { id: trial.subject.id, timeline: new SubjectTimeline(options.subjectName(trial.subject.id), config, plans, options.source) };
     }
     current.timeline.add(trial);
+    // Cut the subject's windows before the importer reads the next subject's file.
+    if (trial.trialIndex + 1 >= trial.trialCount) flush();
   }
   flush();
   return subjects;
