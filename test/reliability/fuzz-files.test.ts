@@ -1,7 +1,7 @@
-// Property-based fuzzing of every file parser with mutations of valid files (bit flips,
-// truncations, length-field corruption, chunk splices from another valid file): the parser either
-// reads the input or throws its domain's typed error — never another exception, never a hang,
-// never unbounded memory. Generators and the runner: ./arbitrary.ts (seeded, reproducible).
+// Property-based fuzzing (fast-check, fixed seeds) of every file parser with mutations of valid
+// seed files (byte flips, truncations, inserted random blocks, length-field edits, splices from
+// another valid file): the parser either reads the input or throws its domain's typed error with a
+// clear message — never another exception, never a hang, never unbounded memory.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import { readPickle } from '../../src-main/storage/datasets/pickle/pickle-reader
 import { EdfError, encodeEdf, readEdfBytes, type EdfFormat } from '../../src-main/storage/edf/index.js';
 import { readXdfBytes, XdfError, XdfWriter } from '../../src-main/storage/xdf/index.js';
 import { pyFixture } from '../unit/storage/datasets/fixture-helpers.js';
-import { checkProperty, expectTyped, mutate, type Random } from './arbitrary.js';
+import { mutatedFile } from './fuzz-arbitraries.js';
+import { expectTyped, fuzzProperty } from './fuzz-runner.js';
 
 // HIMOE_FUZZ_CASES raises the count for a longer hunt (e.g. nightly); CI runs the default.
 const CASES = Number(process.env.HIMOE_FUZZ_CASES ?? 2000);
@@ -90,23 +91,22 @@ function matLengthOffsets(bytes: Uint8Array): number[] {
   return out;
 }
 
-const mutant = (valid: Uint8Array, lengthOffsets: number[], donors: Uint8Array[]) => (rng: Random) => mutate(rng, valid, { maxOps: 3, lengthOffsets, donors });
-
 describe('fuzzing the file parsers', () => {
   it(`XDF reader: ${CASES} mutated files read or fail with XdfError`, async () => {
     const valid = await validXdf('a.xdf', 4);
     const donor = await validXdf('b.xdf', 2);
-    const offsets = xdfLengthOffsets(valid);
     expect(readXdfBytes(valid).streams).toHaveLength(3);
 
-    const report = await checkProperty('readXdfBytes', { seed: 9001, cases: CASES }, mutant(valid, offsets, [donor]), (bytes) => {
+    const seeds = [{ bytes: valid, lengthOffsets: xdfLengthOffsets(valid) }, { bytes: donor, lengthOffsets: xdfLengthOffsets(donor) }];
+
+    const report = await fuzzProperty('readXdfBytes', mutatedFile(seeds), (bytes) => {
       try {
         readXdfBytes(bytes);
         return 'accepted';
       } catch (err) {
         return expectTyped(err, XdfError);
       }
-    });
+    }, { seed: 9001, numRuns: CASES });
 
     // Both outcomes occur: the mutations are neither all harmless nor all fatal.
     expect(report.rejected).toBeGreaterThan(CASES / 20);
@@ -119,14 +119,16 @@ describe('fuzzing the file parsers', () => {
       const donor = validEdf(format === 'edf' ? 'bdf' : 'edf');
       expect(readEdfBytes(valid).signals.length).toBeGreaterThanOrEqual(2);
 
-      const report = await checkProperty(`readEdfBytes(${format})`, { seed: 4242, cases: CASES }, mutant(valid, edfLengthOffsets(valid), [donor]), (bytes) => {
+      const seeds = [{ bytes: valid, lengthOffsets: edfLengthOffsets(valid) }, { bytes: donor, lengthOffsets: edfLengthOffsets(donor) }];
+
+      const report = await fuzzProperty(`readEdfBytes(${format})`, mutatedFile(seeds), (bytes) => {
         try {
           readEdfBytes(bytes);
           return 'accepted';
         } catch (err) {
           return expectTyped(err, EdfError);
         }
-      });
+      }, { seed: 4242, numRuns: CASES });
 
       expect(report.rejected).toBeGreaterThan(CASES / 20);
       expect(report.rejected).toBeLessThan(CASES);
@@ -142,10 +144,9 @@ describe('fuzzing the file parsers', () => {
     readPickle(valid[0]!);
     readPickle(valid[1]!);
 
-    const report = await checkProperty(
+    const report = await fuzzProperty(
       'readPickle',
-      { seed: 77, cases: CASES },
-      (rng) => mutate(rng, rng.pick(valid), { maxOps: 3, donors: valid }),
+      mutatedFile(valid.map((bytes) => ({ bytes }))),
       (bytes) => {
         try {
           readPickle(bytes);
@@ -154,9 +155,11 @@ describe('fuzzing the file parsers', () => {
           return expectTyped(err, DatasetError);
         }
       },
+      { seed: 77, numRuns: CASES },
     );
 
     expect(report.rejected).toBeGreaterThan(CASES / 20);
+    expect(report.rejected).toBeLessThan(CASES);
   });
 
   it(`MAT reader: ${CASES} mutated v5 files (plain and zlib-compressed) read or fail with DatasetError`, async () => {
@@ -168,13 +171,9 @@ describe('fuzzing the file parsers', () => {
     await readMatBytes(valid[0]!);
     await readMatBytes(valid[1]!);
 
-    const report = await checkProperty(
+    const report = await fuzzProperty(
       'readMatBytes',
-      { seed: 5150, cases: CASES },
-      (rng) => {
-        const v = rng.pick(valid);
-        return mutate(rng, v, { maxOps: 3, lengthOffsets: matLengthOffsets(v), donors: valid });
-      },
+      mutatedFile(valid.map((bytes) => ({ bytes, lengthOffsets: matLengthOffsets(bytes) }))),
       async (bytes) => {
         try {
           await readMatBytes(bytes);
@@ -183,8 +182,10 @@ describe('fuzzing the file parsers', () => {
           return expectTyped(err, DatasetError);
         }
       },
+      { seed: 5150, numRuns: CASES },
     );
 
     expect(report.rejected).toBeGreaterThan(CASES / 20);
+    expect(report.rejected).toBeLessThan(CASES);
   });
 });

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src-main/server/server.js';
-import { checkProperty, jsonValue, type Random } from './arbitrary.js';
-import { makeWorkstation, randomRequestEnvelope } from './workstation-fixture.js';
+import fc from 'fast-check';
+import { hostileJson, requestEnvelope } from './fuzz-arbitraries.js';
+import { fuzzProperty } from './fuzz-runner.js';
+import { makeWorkstation } from './workstation-fixture.js';
 
 const CASES = Number(process.env.HIMOE_FUZZ_WS_CASES ?? 400);
 const dir = mkdtempSync(join(tmpdir(), 'himoe-fuzz-ws-'));
@@ -29,13 +31,13 @@ afterAll(async () => {
 
 type Frame = { data: string | Uint8Array; binary: boolean };
 
-function generate(rng: Random): Frame {
-  const roll = rng.next();
-  if (roll < 0.15) return { data: rng.bytes(rng.int(0, 200)), binary: true };
-  if (roll < 0.3) return { data: Buffer.from(rng.bytes(rng.int(1, 64))).toString('latin1'), binary: false };
-  if (roll < 0.45) return { data: JSON.stringify(jsonValue(rng)) ?? 'null', binary: false };
-  return { data: JSON.stringify(randomRequestEnvelope(rng)) ?? 'null', binary: false };
-}
+/** Binary garbage, invalid UTF-8 as text, random JSON, and request envelopes (most often). */
+const frameArb: fc.Arbitrary<Frame> = fc.oneof(
+  { weight: 15, arbitrary: fc.uint8Array({ maxLength: 200 }).map((data) => ({ data, binary: true })) },
+  { weight: 15, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => ({ data: Buffer.from(b).toString('latin1'), binary: false })) },
+  { weight: 15, arbitrary: hostileJson.map((v) => ({ data: JSON.stringify(v) ?? 'null', binary: false })) },
+  { weight: 55, arbitrary: requestEnvelope.map((v) => ({ data: JSON.stringify(v) ?? 'null', binary: false })) },
+);
 
 function connect(): Promise<WebSocket> {
   const ws = new WebSocket(`${origin.replace('http', 'ws')}/ws`, ['himoe.v1', `token.${server.token}`], { origin });
@@ -67,7 +69,7 @@ describe('fuzzing the WebSocket server', () => {
   it(`answers or closes with a protocol code on ${CASES} random frames, and keeps serving`, async () => {
     let ws = await connect();
     const codes = new Map<string, number>();
-    await checkProperty('server frames', { seed: 2024, cases: CASES, caseTimeMs: 5000 }, generate, async (frame) => {
+    await fuzzProperty('server frames', frameArb, async (frame) => {
       if (ws.readyState !== WebSocket.OPEN) ws = await connect();
       const outcome = await exchange(ws, frame);
       codes.set(String(outcome), (codes.get(String(outcome)) ?? 0) + 1);
@@ -75,7 +77,7 @@ describe('fuzzing the WebSocket server', () => {
       // 1003 binary, 1007 not JSON / bad UTF-8, 1008 not an envelope, 1009 too big.
       expect([1003, 1007, 1008, 1009]).toContain(outcome);
       return 'rejected';
-    });
+    }, { seed: 2024, numRuns: CASES, caseTimeMs: 5000 });
     if (ws.readyState === WebSocket.OPEN) ws.close();
 
     const fresh = await connect();

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests, type RequestName } from '../../src-main/api/contract.js';
-import { Random } from './arbitrary.js';
-import { makeWorkstation, paramFields, REQUEST_NAMES, sampleFor, textKind } from './workstation-fixture.js';
+import fc from 'fast-check';
+import { requestParams } from './fuzz-arbitraries.js';
+import { makeWorkstation, paramFields, REQUEST_NAMES, textKind } from './workstation-fixture.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'himoe-traversal-'));
 const ws = join(parent, 'ws');
@@ -63,16 +64,11 @@ function payloads(): string[] {
 
 /** Params that pass `name`'s schema (found by seeded sampling), to put one payload into. */
 function validBase(name: RequestName): Record<string, unknown> {
-  const rng = new Random(1);
   const schema = requests[name].params;
   // Prefer the plainest valid params (defaults only), so the payload is the one unusual thing.
   for (const plain of [{}, { id: sessionId }]) if (schema.safeParse(plain).success) return plain;
-  for (let i = 0; i < 5000; i++) {
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(paramFields(name))) {
-      const value = k === 'id' ? sessionId : sampleFor(rng, v);
-      if (value !== undefined) o[k] = value;
-    }
+  for (const sample of fc.sample(requestParams(name), { seed: 1, numRuns: 5000 })) {
+    const o = 'id' in paramFields(name) ? { ...sample, id: sessionId } : sample;
     if (schema.safeParse(o).success) return o;
   }
   throw new Error(`no valid params found for ${name}`);

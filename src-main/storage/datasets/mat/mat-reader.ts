@@ -289,6 +289,7 @@ class MatParser {
         let objClass: string | undefined;
         if (className === 'object') objClass = new TextDecoder('latin1').decode((await this.readData(s, room())).data);
         const lenEl = await this.readData(s, room());
+        if (lenEl.data.length < 4) throw this.malformed(s, `struct field name length at byte ${lenEl.tag.at} has ${lenEl.data.length} bytes; expected a 4-byte int32`);
         const fieldLen = new DataView(lenEl.data.buffer, lenEl.data.byteOffset, lenEl.data.length).getInt32(0, this.le);
         const namesEl = await this.readData(s, room());
         if (fieldLen <= 0 || namesEl.data.length % fieldLen !== 0) throw this.malformed(s, `struct field names at byte ${namesEl.tag.at} do not divide into ${fieldLen}-byte names`);
