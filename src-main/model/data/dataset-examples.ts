@@ -250,3 +250,40 @@ export async function datasetExamples(dataset: EmotionDataset, config: HiMoEConf
   flush();
   return subjects;
 }
+
+export interface DatasetReader {
+  name: DatasetName;
+  modalities: readonly DatasetModalityInfo[];
+  /** What to call to build a fitting model config, named in channel errors. */
+  helper: string;
+  /** Opens the dataset (after the channel plan has been checked); total 0 when the subject count is unknown until read. */
+  open: () => Promise<{ dataset: EmotionDataset; total: number }>;
+}
+
+export interface ReadDatasetOptions {
+  hopSec: number;
+  /** Name in messages, e.g. the data SPEC. */
+  source: string;
+  onSubject?: (name: string, index: number, total: number) => void;
+}
+
+/** A dataset's examples per subject (named by its id without the "deap-" / "dreamer-" prefix), the
+ *  channel mapping notes, and the number of trials with windows. The channel plan is checked
+ *  before the dataset is opened, so a model that does not fit fails before any file is read. */
+export async function readDatasetExamples(reader: DatasetReader, config: HiMoEConfig, options: ReadDatasetOptions): Promise<{ subjects: SubjectExamples[]; notes: string[]; trials: number }> {
+  const { plans, notes } = planChannels(config, reader.name, reader.modalities, options.source, reader.helper);
+  const { dataset, total } = await reader.open();
+  const prefix = `${reader.name.toLowerCase()}-`;
+  const subjects = await datasetExamples(dataset, config, plans, {
+    hopSec: options.hopSec,
+    source: options.source,
+    subjectName: (id) => (id.startsWith(prefix) ? id.slice(prefix.length) : id),
+    onSubject: (name, i) => options.onSubject?.(name, i, total),
+  });
+  return { subjects, notes, trials: subjects.reduce((n, s) => n + s.trials, 0) };
+}
+
+/** The notes of planChannels as sentences to append to a description. */
+export function notesText(notes: readonly string[]): string {
+  return notes.map((n) => ` ${n}.`).join('');
+}

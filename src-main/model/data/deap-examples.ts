@@ -4,7 +4,7 @@
 
 import { DEAP_CHANNELS, DEAP_RATE_HZ, findDeapFiles, openDeap } from '../../storage/datasets/deap/deap.js';
 import type { HiMoEConfig } from '../himoe/config.js';
-import { datasetExamples, planChannels, type DatasetModalityInfo, type SubjectExamples } from './dataset-examples.js';
+import { notesText, readDatasetExamples, type DatasetModalityInfo, type DatasetReader, type SubjectExamples } from './dataset-examples.js';
 
 /** The model modalities DEAP records, channels in the file's order, at the preprocessed 128 Hz
  *  (EOG, EMG and temperature are not model modalities and are not used). */
@@ -28,19 +28,19 @@ export interface DeapExamples {
  * constant over the trial.
  */
 export async function deapExamples(dir: string, config: HiMoEConfig, options: { hopSec: number; source?: string; onSubject?: (name: string, index: number, total: number) => void }): Promise<DeapExamples> {
-  const source = options.source ?? `deap:${dir}`;
-  const { plans, notes } = planChannels(config, 'DEAP', DEAP_MODALITIES, source, 'modelSpecsFor(DEAP_MODALITIES)');
-  const files = await findDeapFiles(dir);
-  const subjects = await datasetExamples(openDeap(files), config, plans, {
-    hopSec: options.hopSec,
-    source,
-    subjectName: (id) => id.replace(/^deap-/, ''),
-    onSubject: (name, i) => options.onSubject?.(name, i, files.length),
-  });
-  const trials = subjects.reduce((n, s) => n + s.trials, 0);
+  const reader: DatasetReader = {
+    name: 'DEAP',
+    modalities: DEAP_MODALITIES,
+    helper: 'modelSpecsFor(DEAP_MODALITIES)',
+    open: async () => {
+      const files = await findDeapFiles(dir);
+      return { dataset: openDeap(files), total: files.length };
+    },
+  };
+  const { subjects, notes, trials } = await readDatasetExamples(reader, config, { ...options, source: options.source ?? `deap:${dir}` });
   const description =
     `DEAP (preprocessed, 128 Hz): ${subjects.length} subject file(s) from ${dir}, ${trials} trial(s) with windows; ` +
     `targets are each trial's self-assessed ${config.outputs.join('/')} (1-9, mapped to (r - 5) / 4), constant over the trial; ` +
-    `3 s pre-trial baselines dropped; per-subject median/IQR normalisation over the trials.${notes.map((n) => ` ${n}.`).join('')}`;
+    `3 s pre-trial baselines dropped; per-subject median/IQR normalisation over the trials.${notesText(notes)}`;
   return { subjects, description };
 }

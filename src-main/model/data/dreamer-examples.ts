@@ -10,7 +10,7 @@ import {
   openDreamer,
 } from '../../storage/datasets/dreamer/dreamer.js';
 import type { HiMoEConfig } from '../himoe/config.js';
-import { datasetExamples, planChannels, type DatasetModalityInfo, type SubjectExamples } from './dataset-examples.js';
+import { notesText, readDatasetExamples, type DatasetModalityInfo, type DatasetReader, type SubjectExamples } from './dataset-examples.js';
 
 /** The model modalities DREAMER records, channels in the file's order, at their native rates. */
 export const DREAMER_MODALITIES: readonly DatasetModalityInfo[] = Object.freeze([
@@ -32,18 +32,16 @@ export interface DreamerExamples {
  * has been read, so `onSubject` gets total 0.
  */
 export async function dreamerExamples(file: string, config: HiMoEConfig, options: { hopSec: number; source?: string; onSubject?: (name: string, index: number, total: number) => void }): Promise<DreamerExamples> {
-  const source = options.source ?? `dreamer:${file}`;
-  const { plans, notes } = planChannels(config, 'DREAMER', DREAMER_MODALITIES, source, 'modelSpecsFor(DREAMER_MODALITIES)');
-  const subjects = await datasetExamples(openDreamer(file), config, plans, {
-    hopSec: options.hopSec,
-    source,
-    subjectName: (id) => id.replace(/^dreamer-/, ''),
-    onSubject: (name, i) => options.onSubject?.(name, i, 0),
-  });
-  const trials = subjects.reduce((n, s) => n + s.trials, 0);
+  const reader: DatasetReader = {
+    name: 'DREAMER',
+    modalities: DREAMER_MODALITIES,
+    helper: 'modelSpecsFor(DREAMER_MODALITIES)',
+    open: () => Promise.resolve({ dataset: openDreamer(file), total: 0 }),
+  };
+  const { subjects, notes, trials } = await readDatasetExamples(reader, config, { ...options, source: options.source ?? `dreamer:${file}` });
   const description =
     `DREAMER: ${subjects.length} subject(s) from ${file}, ${trials} film clip(s) with windows; ` +
     `targets are each clip's self-assessed ${config.outputs.join('/')} (1-5, mapped to (r - 3) / 2), constant over the clip; ` +
-    `baseline clips skipped; per-subject median/IQR normalisation over the clips.${notes.map((n) => ` ${n}.`).join('')}`;
+    `baseline clips skipped; per-subject median/IQR normalisation over the clips.${notesText(notes)}`;
   return { subjects, description };
 }

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pearson } from '../../../../src-main/core/annotation/correlation.js';
 import { DEAP_MODALITIES, deapExamples, loadDataset, modelSpecsFor, parseDataSpec } from '../../../../src-main/model/data/index.js';
 import { ModelError } from '../../../../src-main/model/errors.js';
 import { resolveHiMoEConfig, type HiMoEConfig } from '../../../../src-main/model/himoe/config.js';
@@ -40,25 +41,6 @@ function config(eeg: string[] = ['Cz', 'Fp1', 'O2'], outputs = ['valence', 'arou
     dModel: 8,
     heads: 2,
   });
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]! / n;
-    mb += b[i]! / n;
-  }
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 describe('deap:DIR examples', () => {

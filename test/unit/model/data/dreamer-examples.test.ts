@@ -3,6 +3,7 @@
 // subject at a time, with each clip's ratings mapped to [-1, 1] as constant targets.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pearson } from '../../../../src-main/core/annotation/correlation.js';
 import { DREAMER_MODALITIES, dreamerExamples, loadDataset, modelSpecsFor } from '../../../../src-main/model/data/index.js';
 import { ModelError } from '../../../../src-main/model/errors.js';
 import { resolveHiMoEConfig, type HiMoEConfig, type ModalitySpec } from '../../../../src-main/model/himoe/config.js';
@@ -49,21 +50,6 @@ const EEG_ECG = [
   { modality: 'EEG' as const, rateHz: 128, channelLabels: ['O1', 'AF3'] },
   { modality: 'ECG' as const, rateHz: 128, channelLabels: ['ECG-II'] },
 ];
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  const ma = Array.from(a).reduce((s, v) => s + v, 0) / n;
-  const mb = Array.from(b).reduce((s, v) => s + v, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 describe('dreamer:FILE.mat examples', () => {
   it('gives one subject per DREAMER subject with windows inside each clip, named sNN/trialK, and targets (r - 3) / 2', async () => {
