@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { deviceStatusSchema, devicesRequests } from './requests-devices.js';
 import { libraryRequests } from './requests-library.js';
 import { annotationAgreementEventSchema, annotationRequests } from './requests-annotation.js';
+import { predictionEventSchema, predictionRequests } from './requests-prediction.js';
 
 const modality = z.enum(['EEG', 'ECG', 'EDA', 'PPG', 'RESP']);
 
@@ -99,6 +100,7 @@ export const requests = {
     result: z.object({ viewId: z.string() }),
   },
   ...annotationRequests,
+  ...predictionRequests,
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -129,6 +131,8 @@ export const eventSchema = z.discriminatedUnion('kind', [
     channels: z.array(z.object({ label: z.string(), index: z.number(), reasons: z.array(z.string()) })),
   }),
   annotationAgreementEventSchema,
+  /** One live PREDICTION row (~2 Hz) while a model runs (engine/prediction-handlers.ts). */
+  predictionEventSchema,
 ]);
 export type ApiEvent = z.infer<typeof eventSchema>;
 

@@ -10,6 +10,7 @@ import { app, BrowserWindow, protocol, session, shell } from 'electron';
 import { annotationHandlers } from '../engine/annotation-handlers.js';
 import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
 import { libraryHandlers } from '../engine/library-handlers.js';
+import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
 import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
 import { attachIpcTransport } from './ipc-transport.js';
@@ -62,8 +63,9 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL, handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }) } });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL, handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers() } });
   publishDeviceStatus(service);
+  publishPredictions(service);
   let quitting = false;
   app.on('before-quit', (event) => {
     if (quitting) return;

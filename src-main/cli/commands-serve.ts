@@ -10,6 +10,7 @@ import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
 import { annotationHandlers } from '../engine/annotation-handlers.js';
 import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
 import { libraryHandlers } from '../engine/library-handlers.js';
+import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { devicesReport } from './commands-devices.js';
@@ -48,8 +49,9 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server:
   if (opts.model !== undefined && !existsSync(join(opts.model, 'manifest.json'))) {
     throw new CliError('BAD_FLAG', `--model: ${opts.model} is not a model folder (no manifest.json)`);
   }
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }) } });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }), ...predictionHandlers() } });
   publishDeviceStatus(service);
+  publishPredictions(service);
   const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log });
   return { server, service };
 }

@@ -80,6 +80,16 @@ export class WorkstationService implements WorkstationApi {
     return this.active?.engine ?? null;
   }
 
+  /** The running session's live inference (null when no model is configured or it did not load). */
+  get liveInference(): LiveInferenceRunner | null {
+    return this.active?.inference ?? null;
+  }
+
+  /** The configured model folder (`--model`, HIMOE_MODEL), or null. */
+  get modelDir(): string | null {
+    return this.opts.modelDir ?? null;
+  }
+
   async call<N extends RequestName>(name: N, params: ParsedParams<N>): Promise<RequestResult<N>> {
     // Each branch returns the result type of its request; the casts bridge TypeScript's
     // inability to narrow a generic by a switch on the name.

@@ -1,0 +1,68 @@
+// Requests and events of the Predictions view (issue 7): the live model's layout, its run
+// counters and the recent PREDICTION rows (exact values from the engine's ring buffer, not the
+// min/max plot frames), and a 'prediction' event per row as the model publishes it (~2 Hz).
+
+import { z } from 'zod';
+
+/** One PREDICTION row, named: outputs (null when no modality was available), then router weights. */
+export const predictionRowSchema = z.object({
+  /** Window end on the session clock (s), as recorded in the XDF file. */
+  tSec: z.number(),
+  valence: z.number().nullable(),
+  arousal: z.number().nullable(),
+  /** Modality Expert Bank weight per model modality (order of `modalities` in the layout); exactly 0 when absent. */
+  modalityWeights: z.array(z.number()),
+  /** Weight of the shared expert(s): 1 − Σ modality weights (the router's softmax covers both). */
+  sharedWeight: z.number(),
+  /** Emotion prototype routing weights (differential attention: may be negative, sum is 1 − λ). */
+  prototypeWeights: z.array(z.number()),
+});
+export type ApiPredictionRow = z.infer<typeof predictionRowSchema>;
+
+export const predictionLayoutSchema = z.object({
+  streamId: z.string(),
+  modelName: z.string(),
+  backend: z.string(),
+  windowSec: z.number(),
+  hopSec: z.number(),
+  modalities: z.array(z.string()),
+  prototypes: z.number(),
+  /** The session stream feeding each model modality that has one. */
+  inputs: z.array(z.object({ modality: z.string(), streamId: z.string() })),
+});
+export type ApiPredictionLayout = z.infer<typeof predictionLayoutSchema>;
+
+export const predictionRequests = {
+  'prediction.status': {
+    params: z
+      .object({
+        /** Seconds of recent rows to return (the engine keeps 60 s). */
+        historySec: z.number().min(0).max(60).default(30),
+      })
+      .strict(),
+    result: z.object({
+      /** A model folder is configured (`himoe serve --model DIR`, HIMOE_MODEL in the app). */
+      modelConfigured: z.boolean(),
+      sessionRunning: z.boolean(),
+      /** Session clock (s) at the session's start and now: the view plots time since start. */
+      sessionStartSec: z.number().nullable(),
+      nowSec: z.number().nullable(),
+      /** Null when no model runs in this session (none configured, or it did not load). */
+      layout: predictionLayoutSchema.nullable(),
+      stats: z
+        .object({
+          publishedWindows: z.number(),
+          skippedWindows: z.number(),
+          failedWindows: z.number(),
+          latencyMedianMs: z.number().nullable(),
+        })
+        .nullable(),
+      /** Why the model is not predicting (load failure, worker exit), if it said. */
+      lastError: z.string().nullable(),
+      history: z.array(predictionRowSchema),
+    }),
+  },
+} as const;
+
+/** Pushed for every row the model publishes while a session runs. */
+export const predictionEventSchema = predictionRowSchema.extend({ kind: z.literal('prediction'), streamId: z.string() });

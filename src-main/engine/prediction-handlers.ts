@@ -1,0 +1,118 @@
+// The Predictions view's side of the engine (issue 7): `prediction.status` (the live model's
+// layout, counters and the last seconds of PREDICTION rows, exact, from the ring buffer) and the
+// publisher that turns each row the live inference runner publishes into a 'prediction' event.
+
+import type { ApiPredictionRow } from '../api/requests-prediction.js';
+import type { RequestHandlers, WorkstationService } from './workstation-service.js';
+
+/** Decodes rows of a PREDICTION stream by its channel labels: outputs, `weight_<modality>`, `prototype_<k>`. */
+export function predictionRowReader(labels: readonly string[]): (values: Float32Array, row: number, tSec: number) => ApiPredictionRow {
+  const at = (label: string) => labels.indexOf(label);
+  const valence = at('valence');
+  const arousal = at('arousal');
+  const weights = labels.flatMap((l, i) => (l.startsWith('weight_') ? [i] : []));
+  const prototypes = labels.flatMap((l, i) => (l.startsWith('prototype_') ? [i] : []));
+  const C = labels.length;
+  // NaN (no modality available at the window end) travels as null: JSON has no NaN.
+  const output = (values: Float32Array, base: number, i: number) => (i >= 0 && Number.isFinite(values[base + i]) ? values[base + i]! : null);
+  return (values, row, tSec) => {
+    const base = row * C;
+    const modalityWeights = weights.map((i) => values[base + i]!);
+    const sum = modalityWeights.reduce((a, b) => a + b, 0);
+    return {
+      tSec,
+      valence: output(values, base, valence),
+      arousal: output(values, base, arousal),
+      modalityWeights,
+      sharedWeight: Math.min(1, Math.max(0, 1 - sum)),
+      prototypeWeights: prototypes.map((i) => values[base + i]!),
+    };
+  };
+}
+
+/** What the publisher heard that the runner no longer knows (a model that failed to load is dropped). */
+const lastErrors = new WeakMap<WorkstationService, { message: string | null }>();
+
+const MODEL_ERROR = /^(no live predictions|live inference):/;
+
+export function predictionHandlers(): RequestHandlers {
+  return {
+    'prediction.status': async (p, service) => {
+      const engine = service.engine;
+      const runner = service.liveInference;
+      const layout = runner?.layout ?? null;
+      const nowSec = engine ? engine.clock.nowSec() : null;
+      const base = {
+        modelConfigured: service.modelDir !== null,
+        sessionRunning: engine !== null,
+        sessionStartSec: engine && nowSec !== null ? nowSec - engine.elapsedSec : null,
+        nowSec,
+        lastError: runner?.lastError?.message ?? lastErrors.get(service)?.message ?? null,
+      };
+      if (!engine || !runner || !layout || nowSec === null) return { ...base, layout: null, stats: null, history: [] };
+      const info = engine.streamInfos.find((s) => s.id === runner.streamId);
+      const buffer = engine.buffer(runner.streamId);
+      const history: ApiPredictionRow[] = [];
+      if (info && buffer) {
+        const read = predictionRowReader(info.channels.map((c) => c.label));
+        const rows = buffer.readRange(nowSec - p.historySec, nowSec + 1);
+        for (let r = 0; r < rows.count; r++) history.push(read(rows.values, r, rows.timestamps[r]!));
+      }
+      const s = runner.stats();
+      return {
+        ...base,
+        layout: {
+          streamId: runner.streamId,
+          modelName: layout.modelName,
+          backend: layout.backend,
+          windowSec: layout.windowSec,
+          hopSec: runner.hopSec,
+          modalities: [...layout.modalities],
+          prototypes: layout.prototypes,
+          inputs: layout.inputs.map((i) => ({ modality: i.modality, streamId: i.streamId })),
+        },
+        stats: {
+          publishedWindows: s.publishedWindows,
+          skippedWindows: s.skippedWindows,
+          failedWindows: s.failedWindows,
+          latencyMedianMs: Number.isFinite(s.latencyMs.medianMs) ? s.latencyMs.medianMs : null,
+        },
+        history,
+      };
+    },
+  };
+}
+
+/**
+ * Emits a 'prediction' event for every row of the live model's PREDICTION stream while a session
+ * runs, and remembers the last model error for `prediction.status`. Returns a detach function.
+ */
+export function publishPredictions(service: WorkstationService): () => void {
+  const lastError = { message: null as string | null };
+  lastErrors.set(service, lastError);
+  let offEngine: (() => void) | null = null;
+  const off = service.onEvent((e) => {
+    if (e.kind === 'error' && MODEL_ERROR.test(e.message)) lastError.message = e.message;
+    if (e.kind !== 'session') return;
+    offEngine?.();
+    offEngine = null;
+    const engine = service.engine;
+    const runner = service.liveInference;
+    if (e.state !== 'started' || !engine || !runner) return;
+    lastError.message = null;
+    const streamId = runner.streamId;
+    const info = engine.streamInfos.find((s) => s.id === streamId);
+    if (!info) return;
+    const read = predictionRowReader(info.channels.map((c) => c.label));
+    offEngine = engine.subscribe((ev) => {
+      if (ev.kind !== 'chunk' || ev.chunk.streamId !== streamId || !(ev.chunk.values instanceof Float32Array)) return;
+      const { values, timestampsSec } = ev.chunk;
+      for (let r = 0; r < timestampsSec.length; r++) service.emit({ kind: 'prediction', streamId, ...read(values, r, timestampsSec[r]!) });
+    });
+  });
+  return () => {
+    off();
+    offEngine?.();
+    offEngine = null;
+  };
+}
