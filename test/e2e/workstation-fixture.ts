@@ -20,11 +20,12 @@ export interface E2eWorkstation {
   page: Page;
 }
 
-export async function openWorkstation(name: string, viewport: { width: number; height: number }): Promise<E2eWorkstation> {
+/** `serve` adds `himoe serve` flags (e.g. `model`: a model folder for live predictions). */
+export async function openWorkstation(name: string, viewport: { width: number; height: number }, serve: { model?: string } = {}): Promise<E2eWorkstation> {
   mkdirSync(ARTEFACTS, { recursive: true });
   const workspace = mkdtempSync(join(tmpdir(), `himoe-e2e-${name}-`));
   const io = { stdout: () => {}, stderr: { write: () => {} } };
-  const { server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace }, io);
+  const { server, service } = await runServe({ host: '127.0.0.1', port: '0', workspace, ...serve }, io);
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport });
   return { workspace, server, service, browser, page };
