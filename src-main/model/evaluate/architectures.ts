@@ -99,7 +99,7 @@ class SingleRegressor implements Regressor {
  * Late fusion: each token's prediction is the mean of the unimodal models whose modality is
  * available there (scored where any is); the weights report that equal split.
  */
-class LateFusion implements Regressor {
+export class LateFusion implements Regressor {
   readonly arch = 'late-fusion' as const;
 
   constructor(

@@ -1,0 +1,110 @@
+// himoe evaluate end to end on a tiny synthetic corpus and a tiny model config: LOSO with a
+// baseline and robustness, resume, a trained model, trial-wise folds, and bad flags.
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvaluationReport } from '../../../src-main/model/evaluate/index.js';
+import { himoe } from './run-cli.js';
+
+const CONFIG = {
+  model: {
+    modalities: [
+      { modality: 'EEG', rateHz: 32, channelLabels: ['F3', 'F4', 'Pz'] },
+      { modality: 'ECG', rateHz: 32, channelLabels: ['ECG-II'] },
+      { modality: 'EDA', rateHz: 8, channelLabels: ['EDA'] },
+    ],
+    windowSec: 4,
+    dModel: 8,
+    heads: 2,
+    temporalLayers: 1,
+    alignHorizonSec: 2,
+  },
+  train: { epochs: 1, batchSize: 8, maxStepsPerEpoch: 1, warmupSteps: 1, hopSec: 4 },
+};
+
+const DATA = 'synthetic:subjects=3,trials=1,seed=2';
+
+describe('himoe evaluate', () => {
+  let dir: string;
+  let configPath: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'himoe-cli-evaluate-'));
+    configPath = join(dir, 'config.json');
+    await writeFile(configPath, JSON.stringify(CONFIG));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const report = async (out: string) => JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as EvaluationReport;
+
+  it('trains Hi-MoE and a baseline on every LOSO fold, scores robustness, and writes the report, plots and per-fold results', async () => {
+    const out = join(dir, 'loso');
+    const run = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe,early-fusion', '--robustness', '--config', configPath, '--out', out);
+
+    expect(run.code, run.err).toBe(0);
+    const r = await report(out);
+    expect(r.run.archs).toEqual(['himoe', 'early-fusion']);
+    expect(r.run.results).toHaveLength(6);
+    expect(new Set(r.run.results.map((x) => x.fold))).toEqual(new Set([0, 1, 2]));
+    for (const x of r.run.results) {
+      expect(x.robustness.map((p) => p.kind)).toEqual(['none', ...Array(4).fill('modality-missing'), ...Array(4).fill('segment-missing'), ...Array(3).fill('shift'), ...Array(3).fill('jitter')]);
+      expect(x.metrics.dimensions.valence!.n).toBeGreaterThan(0);
+    }
+    expect(r.claims.map((c) => c.claim)).toContain('Hi-MoE beats early-fusion in valence CCC (all modalities present)');
+    expect((await readdir(join(out, 'runs'))).sort()).toEqual(['fold1-early-fusion.json', 'fold1-himoe.json', 'fold2-early-fusion.json', 'fold2-himoe.json', 'fold3-early-fusion.json', 'fold3-himoe.json']);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/## Robustness[\s\S]*robustness-shift\.svg/);
+    expect(run.out).toMatch(/himoe\s+mean CCC/);
+    expect(run.err).toMatch(/fold 3\/3 early-fusion: done/);
+  });
+
+  it('--resume keeps every finished result of the same run, and refuses the results of another run', async () => {
+    const out = join(dir, 'loso');
+    const first = await report(out);
+    const again = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe,early-fusion', '--robustness', '--config', configPath, '--out', out, '--resume');
+    expect(again.code, again.err).toBe(0);
+    expect(again.err.match(/result from an earlier run/g)).toHaveLength(6);
+    expect((await report(out)).run.results).toEqual(first.run.results);
+
+    const other = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe', '--seed', '9', '--config', configPath, '--out', out, '--resume');
+    expect(other.code).not.toBe(0);
+    expect(other.err).toMatch(/holds results of another run/);
+  });
+
+  it('shares a run between processes with --only-folds, then completes it with --resume', async () => {
+    const out = join(dir, 'split');
+    const common = ['evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'early-fusion', '--config', configPath, '--out', out];
+    const part = await himoe(...common, '--only-folds', '2');
+    expect(part.code, part.err).toBe(0);
+    expect((await report(out)).run.results.map((x) => x.fold)).toEqual([1]);
+    const rest = await himoe(...common, '--resume');
+    expect(rest.code, rest.err).toBe(0);
+    expect(rest.err.match(/result from an earlier run/g)).toHaveLength(1);
+    expect((await report(out)).run.results.map((x) => x.fold)).toEqual([0, 1, 2]);
+  });
+
+  it('scores a trained model on every fold without training it, and runs trial-wise folds', async () => {
+    const modelDir = join(dir, 'model');
+    const train = await himoe('train', '--data', 'synthetic:subjects=2,trials=1,seed=4', '--config', configPath, '--epochs', '1', '--out', modelDir, '--name', 'tiny');
+    expect(train.code, train.err).toBe(0);
+    const out = join(dir, 'kfold');
+    const run = await himoe('evaluate', '--model', modelDir, '--data', 'synthetic:subjects=1,trials=3,seed=5', '--protocol', 'subject-kfold', '--folds', '3', '--out', out);
+    expect(run.code, run.err).toBe(0);
+    const r = await report(out);
+    expect(r.run.archs).toEqual(['tiny']);
+    expect(r.run.results).toHaveLength(3);
+    expect(r.run.results.every((x) => x.training.length === 0)).toBe(true);
+    expect(new Set(r.run.results.flatMap((x, i) => r.run.folds[i]!.testTrials)).size).toBe(3);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/scored on every fold's test set without retraining/);
+  });
+
+  it('names what is wrong with bad flags', async () => {
+    const base = ['evaluate', '--data', DATA, '--out', join(dir, 'bad')];
+    expect((await himoe(...base, '--protocol', 'loso', '--arch', 'himoe,transformer')).err).toMatch(/unknown architecture "transformer"/);
+    expect((await himoe(...base, '--protocol', 'holdout')).err).toMatch(/--protocol: expected loso or subject-kfold, got "holdout"/);
+    expect((await himoe(...base, '--protocol', 'loso', '--model', dir, '--baselines')).err).toMatch(/cannot be combined/);
+    expect((await himoe(...base, '--protocol', 'subject-kfold', '--folds', '2')).err).toMatch(/--folds/);
+    expect((await himoe(...base, '--protocol', 'loso', '--only-folds', '7', '--config', configPath)).err).toMatch(/fold 7 does not exist.*3 folds/);
+  });
+});

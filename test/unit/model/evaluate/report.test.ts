@@ -1,0 +1,108 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { acceptanceClaims, meanSd, summarise, writeReport, type EvaluationRun, type FoldArchResult } from '../../../../src-main/model/evaluate/index.js';
+import { lineChart, niceTicks } from '../../../../src-main/model/evaluate/svg.js';
+import { resolveHiMoEConfig } from '../../../../src-main/model/himoe/index.js';
+
+const metrics = (v: number, a: number) => ({ dimensions: { valence: { rmse: 0.5, pcc: v, ccc: v, n: 10 }, arousal: { rmse: 0.4, pcc: a, ccc: a, n: 10 } }, meanCcc: (v + a) / 2 });
+
+function result(fold: number, arch: string, v: number, a: number, missingDrop: number, shiftDrop: number): FoldArchResult {
+  return {
+    fold,
+    foldName: `test subject s${fold}`,
+    arch,
+    parameters: 100,
+    training: [],
+    trainWindows: 10,
+    validationWindows: 5,
+    testWindows: 5,
+    trainSec: 1,
+    metrics: metrics(v, a),
+    robustness: [
+      { kind: 'none', level: 0, metrics: metrics(v, a) },
+      { kind: 'modality-missing', level: 0.5, metrics: metrics(v - missingDrop, a - missingDrop) },
+      { kind: 'shift', level: 1, metrics: metrics(v - shiftDrop, a - shiftDrop) },
+    ],
+    trace: { subject: `s${fold}`, samples: [0, 1, 2].map((t) => ({ tSec: t, truth: [0.1 * t, -0.1 * t], prediction: [0.1, 0.2], weights: [0.5, 0.3, 0.2, 0] })) },
+  };
+}
+
+function run(results: FoldArchResult[]): EvaluationRun {
+  const config = resolveHiMoEConfig({});
+  return {
+    fingerprint: { data: 'synthetic:subjects=3', protocol: 'loso', folds: 2, seed: 1, config: { ...config, modalities: config.modalities.slice(0, 3) }, train: { epochs: 1 }, robustness: false },
+    folds: [0, 1].map((index) => ({ index, name: `test subject s${index}`, testSubjects: [`s${index}`], testTrials: [], droppedOverlapping: 0, train: 10, validation: 5, test: 5 })),
+    archs: [...new Set(results.map((r) => r.arch))],
+    results,
+    cancelled: false,
+    elapsedSec: 3,
+  };
+}
+
+describe('evaluation report', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('computes mean and sample standard deviation over folds, ignoring NaN', () => {
+    expect(meanSd([1, 2, 3, Number.NaN])).toEqual({ mean: 2, sd: 1 });
+    expect(meanSd([0.5])).toEqual({ mean: 0.5, sd: 0 });
+    expect(Number.isNaN(meanSd([]).mean)).toBe(true);
+  });
+
+  it('summarises per architecture and states each acceptance comparison with its measured values', () => {
+    const r = run([
+      result(0, 'himoe', 0.6, 0.7, 0.05, 0.01),
+      result(1, 'himoe', 0.4, 0.5, 0.05, 0.01),
+      result(0, 'early-fusion', 0.5, 0.8, 0.2, 0.0),
+      result(1, 'early-fusion', 0.3, 0.6, 0.2, 0.0),
+    ]);
+    const { summary, robustness, outputs } = summarise(r);
+    expect(summary.map((s) => s.arch)).toEqual(['himoe', 'early-fusion']);
+    expect(summary[0]!.dimensions.valence!.ccc.mean).toBeCloseTo(0.5, 12);
+    expect(summary[0]!.dimensions.valence!.ccc.sd).toBeCloseTo(Math.SQRT2 * 0.1, 12);
+    const claims = acceptanceClaims(summary, robustness, outputs);
+    const byClaim = Object.fromEntries(claims.map((c) => [c.claim, c.passed]));
+    expect(byClaim['Hi-MoE beats early-fusion in valence CCC (all modalities present)']).toBe(true);
+    expect(byClaim['Hi-MoE beats early-fusion in arousal CCC (all modalities present)']).toBe(false);
+    expect(byClaim["at a 50 % modality-missing rate, Hi-MoE's valence CCC falls by less than early fusion's"]).toBe(true);
+    expect(byClaim["at a 1 s asynchrony shift, Hi-MoE's arousal CCC falls by less than early fusion's"]).toBe(false);
+    expect(claims.find((c) => c.claim.startsWith('at a 50 %') && c.claim.includes('valence'))!.detail).toBe('drop 0.050 vs 0.200');
+  });
+
+  it('writes report.json, report.md with the results table and the plots it links', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'himoe-report-'));
+    dirs.push(dir);
+    const report = await writeReport(run([result(0, 'himoe', 0.6, 0.7, 0.05, 0.01), result(0, 'eeg-only', 0.2, 0.1, 0.1, 0.1)]), dir);
+    const md = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(md).toMatch(/\| himoe \| 100 \| 0\.600 ± 0\.000 \|/);
+    expect(md).toMatch(/\| Hi-MoE beats eeg-only in valence CCC \(all modalities present\) \| 0\.600 vs 0\.200 \| pass \|/);
+    expect(report.plots.sort()).toEqual(['robustness-modality-missing.svg', 'robustness-shift.svg', 'routing.svg', 'traces.svg']);
+    for (const p of report.plots) {
+      expect(md).toContain(`(${p})`);
+      expect(await readFile(join(dir, p), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
+    }
+    const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { format: string; summary: unknown[] };
+    expect(json.format).toBe('himoe-evaluation');
+    expect(json.summary).toHaveLength(2);
+  });
+});
+
+describe('SVG charts', () => {
+  it('picks round ticks covering the range', () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(-1, 1)).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect(niceTicks(0, 70)).toEqual([0, 20, 40, 60]);
+  });
+
+  it('breaks a line at a missing value instead of drawing through it, and escapes labels', () => {
+    const svg = lineChart({ title: 'a < b & c', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[0, 0], [1, Number.NaN], [2, 1], [3, 0]] }] });
+    const d = /<path d="([^"]+)"/.exec(svg)![1]!;
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d).not.toContain('NaN');
+    expect(svg).toContain('a &lt; b &amp; c');
+  });
+});
