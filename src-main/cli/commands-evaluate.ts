@@ -1,7 +1,7 @@
 // `himoe evaluate` (issue 3 item 6): train and compare Hi-MoE, its baselines and ablations under
 // one protocol (leave-one-subject-out or trial-wise k-fold), folds and seed, or score a trained
 // model; optional robustness sweeps; writes report.json, report.md and SVG plots to --out.
-// Ctrl-C stops after the model in training; every finished (fold, architecture) is kept, and
+// Ctrl-C (SIGINT) stops after the model in training (exit 1, error CANCELLED); every finished (fold, architecture) is kept, and
 // --resume continues the run.
 
 import type { Command } from 'commander';
@@ -28,6 +28,7 @@ interface EvaluateFlags {
   epochs?: string;
   seed: string;
   resume: boolean;
+  progressJson: boolean;
 }
 
 /** The architectures a command line asks for, in report order (Hi-MoE first). */
@@ -69,6 +70,7 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
     .option('--epochs <n>', 'maximum epochs per model (default 30)')
     .option('--seed <s>', 'seed of folds, initialisation, shuffling, augmentation and perturbations', '1')
     .option('--resume', 'keep the results already in --out/runs from the same run and compute the rest', false)
+    .option('--progress-json', 'machine-readable output for a supervising program: one JSON object per line on stdout ({"type":"progress",...} then {"type":"done",...})', false)
     .action(async (flags: EvaluateFlags) => {
       if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) throw new CliError('BAD_FLAG', `--protocol: expected ${PROTOCOLS.join(' or ')}, got "${flags.protocol}"`);
       if (flags.model !== undefined && (flags.arch !== undefined || flags.baselines || flags.ablations)) throw new CliError('BAD_FLAG', '--model scores one trained model; it cannot be combined with --arch, --baselines or --ablations');
@@ -117,6 +119,11 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
             resume: flags.resume,
             signal: controller.signal,
             onProgress: (p) => {
+              if (flags.progressJson) {
+                const { epoch, ...rest } = p;
+                io.stdout(`${JSON.stringify({ type: 'progress', ...rest, ...(epoch !== undefined ? { epoch: epoch.epoch, epochs: epoch.epochs, validationCcc: epoch.validation.meanCcc, loss: epoch.trainLoss.total } : {}) })}\n`);
+                return;
+              }
               const line = progressLine(p);
               if (line !== undefined) io.stderr.write(`${line}\n`);
             },
@@ -125,6 +132,12 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
           process.off('SIGINT', onSigint);
         }
         const report = await writeReport(run, flags.out);
+        const cancelled = () => new CliError('CANCELLED', `evaluation cancelled after ${run.results.length} result(s); partial report in ${flags.out}; continue with the same command and --resume`);
+        if (flags.progressJson) {
+          io.stdout(`${JSON.stringify({ type: 'done', out: flags.out, cancelled: run.cancelled, results: run.results.length, elapsedSec: run.elapsedSec, summary: report.summary, claims: report.claims })}\n`);
+          if (run.cancelled) throw cancelled();
+          return;
+        }
         const best = [...report.summary].sort((a, b) => b.meanCcc.mean - a.meanCcc.mean)[0];
         io.stdout(
           `${run.cancelled ? 'cancelled: partial ' : ''}report written to ${flags.out}/report.md (${run.results.length} result(s), ${run.archs.length} architecture(s), ${report.run.fingerprint.folds} fold(s), ${runtime.backend}, ${run.elapsedSec.toFixed(0)} s)\n` +
@@ -132,7 +145,6 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
             (best !== undefined ? `best: ${best.arch}\n` : '') +
             report.claims.map((c) => `  ${c.passed ? 'pass' : 'FAIL'}: ${c.claim} (${c.detail})\n`).join(''),
         );
-        if (run.cancelled) process.exitCode = 130;
       } finally {
         if (loaded !== undefined) loaded.model.dispose();
       }

@@ -95,8 +95,36 @@ describe('himoe evaluate', () => {
     expect(r.run.archs).toEqual(['tiny']);
     expect(r.run.results).toHaveLength(3);
     expect(r.run.results.every((x) => x.training.length === 0)).toBe(true);
-    expect(new Set(r.run.results.flatMap((x, i) => r.run.folds[i]!.testTrials)).size).toBe(3);
+    expect(new Set(r.run.folds.flatMap((f) => f.testTrials)).size).toBe(3);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/scored on every fold's test set without retraining/);
+  });
+
+  it('--progress-json prints progress and a summary as JSON lines; Ctrl-C stops it, keeps what is done and says how to resume', async () => {
+    const out = join(dir, 'cancel');
+    let out2 = '';
+    let err = '';
+    let interrupted = false;
+    const { main } = await import('../../../src-main/cli/main.js');
+    const code = await main(['evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'early-fusion', '--config', configPath, '--out', out, '--progress-json'], {
+      stdout: (text) => {
+        out2 += text;
+        // Interrupt once the first fold's result is written.
+        if (!interrupted && text.includes('"phase":"robustness"')) {
+          interrupted = true;
+          process.emit('SIGINT');
+        }
+      },
+      stderr: { write: (text: string) => (err += text), isTTY: false },
+    });
+    const lines = out2.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; cancelled?: boolean; results?: number });
+    expect(lines[0]!.type).toBe('progress');
+    expect(lines.at(-1)).toMatchObject({ type: 'done', cancelled: true, results: 1 });
+    expect(code).toBe(1);
+    expect(err).toMatch(/CANCELLED.*1 result\(s\).*--resume/);
+    const r = await report(out);
+    expect(r.run.cancelled).toBe(true);
+    expect(r.run.results).toHaveLength(1);
+    expect(process.listenerCount('SIGINT')).toBe(0);
   });
 
   it('names what is wrong with bad flags', async () => {
