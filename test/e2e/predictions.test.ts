@@ -4,7 +4,7 @@
 // moving on the circumplex, growing traces, router weights that sum to 1 and match the recorded
 // PREDICTION rows, and an absent modality (no EDA device) as weight 0 / unavailable. Without a
 // model the view says how to start one.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -31,9 +31,9 @@ const config = resolveHiMoEConfig({
   modalities: [...small.modalities, { modality: 'PPG', rateHz: 16, channelLabels: ['PPG'] }, { modality: 'RESP', rateHz: 8, channelLabels: ['RESP'] }],
 });
 
+/** The shown point, both coordinates read at once (a row arriving between two reads would mix two rows). */
 async function point(page: Page): Promise<{ valence: number; arousal: number }> {
-  const p = page.getByTestId('predictions-point');
-  return { valence: Number(await p.getAttribute('data-valence')), arousal: Number(await p.getAttribute('data-arousal')) };
+  return page.getByTestId('predictions-point').evaluate((p) => ({ valence: Number(p.getAttribute('data-valence')), arousal: Number(p.getAttribute('data-arousal')) }));
 }
 
 async function bars(page: Page, id: string): Promise<Record<string, number>> {
@@ -153,4 +153,23 @@ describe.skipIf(!haveChromium)('Predictions view in the browser (himoe serve --m
     await page.screenshot({ path: join(ARTEFACTS, 'predictions-no-eda.png'), fullPage: true });
     await service.call('session.stop', {});
   }, 90_000);
+
+  it('says why when the model cannot run in the session (its weights file is damaged)', async () => {
+    const broken = join(modelRoot, 'broken');
+    await cp(modelDir, broken, { recursive: true });
+    await writeFile(join(broken, 'weights.bin'), Buffer.from([1, 2, 3]));
+    const bad = await openWorkstation('pred-broken', VIEWPORT, { model: broken });
+    try {
+      await bad.service.call('session.start', { source: 'synthetic', modalities: ['EEG', 'ECG'], seed: 3, record: false, subject: '', notes: '' });
+      await bad.page.goto(bad.server.openUrl);
+      await bad.page.getByTestId('nav-predictions').click();
+      const box = bad.page.getByTestId('predictions-not-running');
+      await box.waitFor({ timeout: 20_000 });
+      await expect(box.textContent()).resolves.toMatch(/not predicting in this session[\s\S]*no live predictions: \S/);
+      expect(await bad.page.getByTestId('predictions-point').count()).toBe(0);
+      await bad.page.screenshot({ path: join(ARTEFACTS, 'predictions-model-not-running.png') });
+    } finally {
+      await closeWorkstation(bad);
+    }
+  }, 60_000);
 });
