@@ -15,6 +15,7 @@ import { WorkstationService } from '../engine/workstation-service.js';
 import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
 import { attachIpcTransport } from './ipc-transport.js';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, resolveAppAsset, windowWebPreferences } from './security.js';
+import { shippedModelDir } from '../model/io/shipped-model.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererRoot = resolve(here, '..', '..', 'src-renderer', 'dist');
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL, handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers() } });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL === 'none' ? undefined : (process.env.HIMOE_MODEL ?? shippedModelDir()), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers() } });
   publishDeviceStatus(service);
   publishPredictions(service);
   let quitting = false;

@@ -14,6 +14,7 @@ import { predictionHandlers, publishPredictions } from '../engine/prediction-han
 import { WorkstationService } from '../engine/workstation-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { devicesReport } from './commands-devices.js';
+import { SHIPPED_MODEL_NAME, shippedModelDir } from '../model/io/shipped-model.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
 
@@ -64,9 +65,13 @@ export function registerServeCommands(program: Command, io: CliIo): void {
     .option('--port <n>', 'TCP port (0 picks a free one)', '8765')
     .option('--workspace <dir>', 'workspace folder for sessions and the library', 'himoe-workspace')
     .option('--token <token>', 'access token (default: a new random token each run)')
-    .option('--model <dir>', 'Hi-MoE model folder: run live predictions in every session')
-    .action(async (opts: ServeOptions) => {
-      const { server, service } = await runServe(opts, io);
+    .option('--model <dir>', `Hi-MoE model folder: run live predictions in every session (default: the shipped models/${SHIPPED_MODEL_NAME}, trained on synthetic data)`)
+    .option('--no-model', 'no live predictions')
+    .action(async (flags: Omit<ServeOptions, 'model'> & { model?: string | boolean }) => {
+      const { model, ...rest } = flags;
+      const modelDir = typeof model === 'string' ? model : model === false ? undefined : shippedModelDir();
+      const { server, service } = await runServe({ ...rest, ...(modelDir !== undefined ? { model: modelDir } : {}) }, io);
+      if (modelDir !== undefined) io.stderr.write(`live predictions with the model in ${modelDir}${typeof model === 'string' ? '' : ' (the shipped model, trained on synthetic data; --model DIR for yours, --no-model for none)'}\n`);
       io.stdout(`HiMoE Workstation at ${server.openUrl}\n(open this address; the token after # is required)\n`);
       await new Promise<void>((resolveStop) => {
         const stop = () => resolveStop();

@@ -29,3 +29,4 @@ export {
   type ManifestInfo,
   type ModelJson,
 } from './model-files.js';
+export { SHIPPED_MODEL_NAME, shippedModelDir } from './shipped-model.js';
