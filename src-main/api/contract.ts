@@ -8,6 +8,7 @@ import { deviceStatusSchema, devicesRequests } from './requests-devices.js';
 import { libraryRequests } from './requests-library.js';
 import { annotationAgreementEventSchema, annotationRequests } from './requests-annotation.js';
 import { predictionEventSchema, predictionRequests } from './requests-prediction.js';
+import { evaluationDoneEventSchema, evaluationProgressEventSchema, evaluationRequests } from './requests-evaluation.js';
 
 const modality = z.enum(['EEG', 'ECG', 'EDA', 'PPG', 'RESP']);
 
@@ -101,6 +102,7 @@ export const requests = {
   },
   ...annotationRequests,
   ...predictionRequests,
+  ...evaluationRequests,
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -133,6 +135,9 @@ export const eventSchema = z.discriminatedUnion('kind', [
   annotationAgreementEventSchema,
   /** One live PREDICTION row (~2 Hz) while a model runs (engine/prediction-handlers.ts). */
   predictionEventSchema,
+  /** Offline evaluation runs (engine/evaluation-handlers.ts). */
+  evaluationProgressEventSchema,
+  evaluationDoneEventSchema,
 ]);
 export type ApiEvent = z.infer<typeof eventSchema>;
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, protocol, session, shell } from 'electron';
 import { annotationHandlers } from '../engine/annotation-handlers.js';
 import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
+import { EvaluationRunner } from '../engine/evaluation-handlers.js';
 import { libraryHandlers } from '../engine/library-handlers.js';
 import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL === 'none' ? undefined : (process.env.HIMOE_MODEL ?? shippedModelDir()), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers() } });
+  const evaluations = new EvaluationRunner({ workspace });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL === 'none' ? undefined : (process.env.HIMOE_MODEL ?? shippedModelDir()), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers(), ...evaluations.handlers() } });
   publishDeviceStatus(service);
   publishPredictions(service);
   let quitting = false;
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
     if (quitting) return;
     event.preventDefault();
     quitting = true;
-    void service.shutdown().finally(() => app.quit());
+    void service.shutdown().then(() => evaluations.shutdown()).finally(() => app.quit());
   });
   app.on('window-all-closed', () => app.quit());
   await createWindow(service);

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
 import { annotationHandlers } from '../engine/annotation-handlers.js';
 import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
+import { EvaluationRunner } from '../engine/evaluation-handlers.js';
 import { libraryHandlers } from '../engine/library-handlers.js';
 import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
@@ -34,7 +35,7 @@ export interface ServeOptions {
   model?: string;
 }
 
-export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server: RunningServer; service: WorkstationService }> {
+export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server: RunningServer; service: WorkstationService; evaluations: EvaluationRunner }> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('BAD_FLAG', `--port: "${opts.port}" is not a port number 0..65535`);
   if (opts.token !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(opts.token)) {
@@ -50,11 +51,13 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server:
   if (opts.model !== undefined && !existsSync(join(opts.model, 'manifest.json'))) {
     throw new CliError('BAD_FLAG', `--model: ${opts.model} is not a model folder (no manifest.json)`);
   }
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }), ...predictionHandlers() } });
+  // Offline evaluations run as child processes of the CLI, one at a time, in <workspace>/evaluations/.
+  const evaluations = new EvaluationRunner({ workspace });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }), ...predictionHandlers(), ...evaluations.handlers() } });
   publishDeviceStatus(service);
   publishPredictions(service);
   const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log });
-  return { server, service };
+  return { server, service, evaluations };
 }
 
 export function registerServeCommands(program: Command, io: CliIo): void {
@@ -70,7 +73,7 @@ export function registerServeCommands(program: Command, io: CliIo): void {
     .action(async (flags: Omit<ServeOptions, 'model'> & { model?: string | boolean }) => {
       const { model, ...rest } = flags;
       const modelDir = typeof model === 'string' ? model : model === false ? undefined : shippedModelDir();
-      const { server, service } = await runServe({ ...rest, ...(modelDir !== undefined ? { model: modelDir } : {}) }, io);
+      const { server, service, evaluations } = await runServe({ ...rest, ...(modelDir !== undefined ? { model: modelDir } : {}) }, io);
       if (modelDir !== undefined) io.stderr.write(`live predictions with the model in ${modelDir}${typeof model === 'string' ? '' : ' (the shipped model, trained on synthetic data; --model DIR for yours, --no-model for none)'}\n`);
       io.stdout(`HiMoE Workstation at ${server.openUrl}\n(open this address; the token after # is required)\n`);
       await new Promise<void>((resolveStop) => {
@@ -80,6 +83,7 @@ export function registerServeCommands(program: Command, io: CliIo): void {
       });
       io.stderr.write('stopping: finishing any recording ...\n');
       await service.shutdown();
+      await evaluations.shutdown();
       await server.close();
     });
 }
