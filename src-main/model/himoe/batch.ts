@@ -56,21 +56,59 @@ export function disposeBatch(batch: WindowBatch): void {
   tf.dispose(all);
 }
 
-/** Batch windows for a model config; throws ModelError naming the window and modality on a shape mismatch. */
-export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfig, options: BatchOptions = {}): WindowBatch {
+/**
+ * The per-window inputs of a batch as plain typed arrays (row-major, shapes as in WindowBatch):
+ * what batchWindows uploads, and what the inference path (inference.ts) reuses from call to call.
+ */
+export interface WindowArrays {
+  size: number;
+  tokens: number;
+  /** Per modality (config order): [B, L, F] patch features. */
+  feats: Float32Array[];
+  /** [M, B, L] */
+  present: Float32Array;
+  /** [M, B, L] patch times minus the window end (s); the reference times for an absent modality. */
+  times: Float32Array;
+  /** [B, L] */
+  refTimes: Float32Array;
+  /** [M, B, L, L] */
+  keyMask: Float32Array;
+  /** [M, B, L] */
+  available: Float32Array;
+  /** [B, L] */
+  tokenValid: Float32Array;
+}
+
+/** Zeroed arrays for `size` windows of `config`. */
+export function allocWindowArrays(config: HiMoEConfig, size: number): WindowArrays {
+  const L = tokensPerWindow(config);
+  const M = config.modalities.length;
+  return {
+    size,
+    tokens: L,
+    feats: config.modalities.map((spec) => new Float32Array(size * L * patchFeatureSize(config, spec))),
+    present: new Float32Array(M * size * L),
+    times: new Float32Array(M * size * L),
+    refTimes: new Float32Array(size * L),
+    keyMask: new Float32Array(M * size * L * L),
+    available: new Float32Array(M * size * L),
+    tokenValid: new Float32Array(size * L),
+  };
+}
+
+/**
+ * Fill `out` (sized for windows.length, see allocWindowArrays; overwritten, so it can be reused)
+ * from the windows; throws ModelError naming the window and modality on a shape mismatch.
+ */
+export function fillWindowArrays(windows: readonly ModelWindow[], config: HiMoEConfig, normalisation: Normalisation | undefined, out: WindowArrays): void {
   const B = windows.length;
   if (B === 0) throw new ModelError('empty-batch', 'batchWindows needs at least one window');
   const L = tokensPerWindow(config);
-  const M = config.modalities.length;
+  if (out.size !== B || out.tokens !== L) throw new ModelError('window-shape', `window arrays sized for ${out.size} x ${out.tokens} tokens, given ${B} windows of ${L}`);
   const horizon = Math.max(1, Math.round(config.alignHorizonSec * config.tokenRateHz));
   const aligned = config.ablation.alignment === 'full';
-  const present = new Float32Array(M * B * L);
-  const times = new Float32Array(M * B * L);
-  const refTimes = new Float32Array(B * L);
-  const keyMask = new Float32Array(M * B * L * L);
-  const available = new Float32Array(M * B * L);
-  const tokenValid = new Float32Array(B * L);
-  const patches: tf.Tensor3D[] = [];
+  const { present, times, refTimes, keyMask, available, tokenValid } = out;
+  for (const a of [present, keyMask, available, tokenValid]) a.fill(0);
 
   windows.forEach((w, b) => {
     if (w.referenceTimesSec.length !== L) {
@@ -84,8 +122,9 @@ export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfi
     const C = spec.channelLabels.length;
     const F = patchFeatureSize(config, spec);
     const logPower = config.patchLogPower;
-    const feats = new Float32Array(B * L * F);
-    const norm = options.normalisation?.[spec.modality];
+    const feats = out.feats[m]!;
+    feats.fill(0);
+    const norm = normalisation?.[spec.modality];
     windows.forEach((w, b) => {
       const wm = w.modalities[spec.modality];
       const base = (m * B + b) * L;
@@ -124,7 +163,6 @@ export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfi
         }
       }
     });
-    patches.push(tf.tensor3d(feats, [B, L, F]));
     for (let b = 0; b < B; b++) {
       const base = (m * B + b) * L;
       for (let i = 0; i < L; i++) {
@@ -145,6 +183,18 @@ export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfi
       }
     }
   });
+}
+
+/** Batch windows for a model config; throws ModelError naming the window and modality on a shape mismatch. */
+export function batchWindows(windows: readonly ModelWindow[], config: HiMoEConfig, options: BatchOptions = {}): WindowBatch {
+  const B = windows.length;
+  if (B === 0) throw new ModelError('empty-batch', 'batchWindows needs at least one window');
+  const L = tokensPerWindow(config);
+  const M = config.modalities.length;
+  const arrays = allocWindowArrays(config, B);
+  fillWindowArrays(windows, config, options.normalisation, arrays);
+  const { present, times, refTimes, keyMask, available, tokenValid } = arrays;
+  const patches = config.modalities.map((spec, m) => tf.tensor3d(arrays.feats[m]!, [B, L, patchFeatureSize(config, spec)]));
 
   const d = config.dModel;
   const freqs = timeEncodingFrequencies(d);

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { assembleWindow, type Modality, type ModalityInput } from '../../core/align/index.js';
-import { batchWindows, disposeBatch } from '../himoe/index.js';
+import { HiMoEInference } from '../himoe/index.js';
 import { loadModel, selectChannels, type LoadedModel, type ModalityMatch } from '../io/index.js';
 import { initModelRuntime, tf } from '../runtime/index.js';
 import { LiveNormaliser } from './live-normaliser.js';
@@ -30,7 +30,7 @@ function normalisationOf(loaded: LoadedModel): { kind: LiveNormalisation; live?:
   return { kind: 'none' };
 }
 
-async function setUp(): Promise<{ loaded: LoadedModel; live?: LiveNormaliser }> {
+async function setUp(): Promise<{ loaded: LoadedModel; inference: HiMoEInference; live?: LiveNormaliser }> {
   const logs: string[] = [];
   const runtime = await initModelRuntime({ ...(init.backend !== undefined ? { prefer: init.backend } : {}), log: (m) => logs.push(m) });
   const loaded = await loadModel(init.modelDir, { streams: init.streams });
@@ -51,10 +51,13 @@ async function setUp(): Promise<{ loaded: LoadedModel; live?: LiveNormaliser }> 
       messages: [...logs, ...(loaded.streamCheck?.messages ?? [])],
     },
   });
-  return { loaded, ...(normalisation.live ? { live: normalisation.live } : {}) };
+  // The inference-only forward pass (weights folded once; see himoe/inference.ts): same outputs as
+  // HiMoE.predict, ~2x less CPU per window and ~3x fewer tfjs kernels (less garbage, fewer GC pauses).
+  const inference = new HiMoEInference(loaded.model);
+  return { loaded, inference, ...(normalisation.live ? { live: normalisation.live } : {}) };
 }
 
-function predict(loaded: LoadedModel, live: LiveNormaliser | undefined, message: ToLiveWorker): Float32Array {
+function predict(loaded: LoadedModel, inference: HiMoEInference, live: LiveNormaliser | undefined, message: ToLiveWorker): Float32Array {
   const c = loaded.model.config;
   const matches = new Map<Modality, ModalityMatch>((loaded.streamCheck?.matches ?? []).map((m) => [m.modality, m]));
   const inputs: ModalityInput[] = [];
@@ -75,32 +78,26 @@ function predict(loaded: LoadedModel, live: LiveNormaliser | undefined, message:
     anchorsSec,
   });
   const stats = live !== undefined ? live.update(window) : loaded.manifest.normalisation.stats;
-  const batch = batchWindows([window], c, stats !== undefined ? { normalisation: stats } : {});
-  try {
-    const p = loaded.model.predict(batch);
-    const L = p.tokensPerWindow;
-    const last = L - 1;
-    const valid = (batch.tokenValid.dataSync() as Float32Array)[last] === 1;
-    const D = p.outputs.length;
-    const M = c.modalities.length;
-    const E = p.experts.length;
-    const K = c.prototypes;
-    const row = new Float32Array(D + M + K);
-    for (let k = 0; k < D; k++) row[k] = valid ? p.tokens[last * D + k]! : Number.NaN;
-    for (let m = 0; m < M; m++) row[D + m] = p.modalityWeights[last * E + m]!;
-    for (let k = 0; k < K; k++) row[D + M + k] = p.prototypeWeights[last * K + k]!;
-    return row;
-  } finally {
-    disposeBatch(batch);
-  }
+  const p = inference.predict([window], stats !== undefined ? { normalisation: stats } : {});
+  const last = p.tokensPerWindow - 1;
+  const valid = p.tokenValid[last] === 1;
+  const D = p.outputs.length;
+  const M = c.modalities.length;
+  const E = p.experts.length;
+  const K = c.prototypes;
+  const row = new Float32Array(D + M + K);
+  for (let k = 0; k < D; k++) row[k] = valid ? p.tokens[last * D + k]! : Number.NaN;
+  for (let m = 0; m < M; m++) row[D + m] = p.modalityWeights[last * E + m]!;
+  for (let k = 0; k < K; k++) row[D + M + k] = p.prototypeWeights[last * K + k]!;
+  return row;
 }
 
 setUp().then(
-  ({ loaded, live }) => {
+  ({ loaded, inference, live }) => {
     port.on('message', (message: ToLiveWorker) => {
       const t0 = performance.now();
       try {
-        const row = predict(loaded, live, message);
+        const row = predict(loaded, inference, live, message);
         const computeMs = performance.now() - t0;
         if (init.testDelayMs > 0) Atomics.wait(sleeper, 0, 0, init.testDelayMs);
         post({ kind: 'prediction', seq: message.seq, windowEndSec: message.windowEndSec, row, computeMs, numTensors: tf.memory().numTensors }, [row.buffer as ArrayBuffer]);
