@@ -48,6 +48,8 @@ interface Workspace {
   attended: Float32Array;
   /** Scratch of the attention loops. */
   scratch: Float64Array;
+  /** Where activations are read back to (one at a time: each is used before the next read). */
+  readBuffer: Float32Array;
   /** [N, M*N] availability-weighted mean over modalities, as a matrix. */
   meanSelect: Float32Array;
   /** [N, E] router logit offsets (availability inputs, bias, MASKED for absent modalities). */
@@ -383,9 +385,16 @@ export class HiMoEInference {
       /** x W (+ b): the fused kernel directly (tf.fused.matMul adds 3 reshapes and a gradient wrapper per call). */
       const dense = (x: T, l: Linear): T => tf.engine().runKernel('_FusedMatMul', l.b !== undefined ? { a: x, b: l.w, bias: l.b } : { a: x, b: l.w }, { transposeA: false, transposeB: false, activation: 'linear' }) as T;
       const matMul = (a: T, b: T): T => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as T;
+      /** x's values in ws.readBuffer (valid until the next read), without the garbage of dataSync's fresh array on wasm. */
+      const read = (x: T): Float32Array => {
+        const out = ws.readBuffer.subarray(0, x.size);
+        const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: T) => Float32Array };
+        out.set(typeof backend.typedArrayFromHeap === 'function' && tf.getBackend() === 'wasm' ? backend.typedArrayFromHeap(x) : (x.dataSync() as Float32Array));
+        return out;
+      };
       /** x read back, each row layer-normalised (no gain/shift: folded into what follows) or RMS-normalised (times `gain`), plus `add`. */
       const normalised = (x: T, kind: 'layer' | 'rms', gain?: Float32Array, add?: Float32Array): Float32Array => {
-        const values = x.dataSync() as Float32Array;
+        const values = read(x);
         normaliseRows(values, x.shape[2]!, kind, gain, add);
         return values;
       };
@@ -402,7 +411,7 @@ export class HiMoEInference {
       const encoded = this.encoderIn.map((l, m) => dense(upload(ws.arrays.feats[m]!, N, l.w.shape[1]!), l));
       let h = tf.add(tf.concat(encoded, 1), upload(ws.encoderAdd, M * N, d));
       for (const block of this.encoder) {
-        const qkv = tf.concat(perModality(splitModalities(normalised(h, 'layer'), d), block.qkv), 1).dataSync() as Float32Array;
+        const qkv = read(tf.concat(perModality(splitModalities(normalised(h, 'layer'), d), block.qkv), 1));
         attendRows(operand(qkv, 3 * d, 0), operand(qkv, 3 * d, 1), operand(qkv, 3 * d, 2), { ...heads, groups: M * B, window: L, emptyRows: 'uniform' }, attended, ws.scratch);
         const o = Array.from({ length: M }, (_, m) => dense(upload(attended.subarray(m * N * d, (m + 1) * N * d), N, d), block.o[m]!));
         const y = tf.add(h, tf.concat(o, 1));
@@ -412,14 +421,14 @@ export class HiMoEInference {
       // Cross-modal alignment (time-aware cross-attention from the reference tokens) and adapters.
       let adaptedParts: T[];
       if (this.align !== undefined) {
-        const kv = tf.concat(perModality(splitModalities(h.dataSync() as Float32Array, d), this.align.kv), 1).dataSync() as Float32Array;
+        const kv = read(tf.concat(perModality(splitModalities(read(h), d), this.align.kv), 1));
         const query = ws.alignQuery!;
         const horizon = Math.max(1, Math.round(c.alignHorizonSec * c.tokenRateHz));
         attendRows(operand(query, d, 0), operand(kv, 2 * d, 0), operand(kv, 2 * d, 1), { ...heads, groups: M * B, window: horizon, bias: ws.alignBias, emptyRows: 'zero' }, attended, ws.scratch);
         const o = Array.from({ length: M }, (_, m) => dense(upload(attended.subarray(m * N * d, (m + 1) * N * d), N, d), this.align!.o[m]!));
         adaptedParts = perModality(splitModalities(normalised(tf.concat(o, 1), 'layer'), d), this.adapt);
       } else {
-        adaptedParts = perModality(splitModalities(h.dataSync() as Float32Array, d), this.adapt);
+        adaptedParts = perModality(splitModalities(read(h), d), this.adapt);
       }
       const mean = matMul(upload(ws.meanSelect, N, M * N), tf.concat(adaptedParts, 1));
 
@@ -440,7 +449,7 @@ export class HiMoEInference {
 
       // Causal temporal blocks over the valid tokens.
       for (const block of this.temporal) {
-        const qkv = dense(upload(normalised(u, 'layer'), N, d), block.qkv).dataSync() as Float32Array;
+        const qkv = read(dense(upload(normalised(u, 'layer'), N, d), block.qkv));
         attendRows(operand(qkv, 3 * d, 0), operand(qkv, 3 * d, 1), operand(qkv, 3 * d, 2), { ...heads, groups: B, window: L, keyValid: ws.arrays.tokenValid, emptyRows: 'uniform' }, attended, ws.scratch);
         const y = tf.add(u, dense(upload(attended.subarray(0, N * d), N, d), block.o));
         u = tf.add(y, dense(gelu(dense(upload(normalised(y, 'layer'), N, d), block.fc1)), block.fc2));
@@ -502,6 +511,7 @@ export class HiMoEInference {
       alignBias: new Float32Array(this.align !== undefined ? M * N * L : 0),
       attended: new Float32Array(M * N * d),
       scratch: new Float64Array(L + this.dh),
+      readBuffer: new Float32Array(M * N * 3 * d),
       meanSelect: new Float32Array(N * M * N),
       routerAdd: new Float32Array(N * E),
       meanWeights: new Float32Array(N * E),
