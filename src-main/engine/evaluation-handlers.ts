@@ -409,10 +409,11 @@ export class EvaluationRunner {
       s.finishedAt = this.now().toISOString();
       s.pid = null;
       if (a.done !== null) s.best = bestOf(a.done.summary ?? []);
-      if (a.cancelRequested || a.done?.cancelled === true) {
-        s.status = 'cancelled';
-      } else if (code === 0 && a.done !== null) {
+      if (code === 0 && a.done !== null && !a.done.cancelled) {
+        // Complete (a cancel that came after the last model changes nothing).
         s.status = 'done';
+      } else if (a.cancelRequested || a.done?.cancelled === true) {
+        s.status = 'cancelled';
       } else if (signal === 'SIGTERM' || signal === 'SIGKILL') {
         s.status = 'interrupted';
         s.error = `stopped by ${signal}`;
