@@ -19,7 +19,7 @@ export const EVALUATION_ARCHS = [
  * Model + training presets (engine/evaluation-handlers.ts holds the configs):
  * 'quick' is a tiny model (d 8, EEG 3 ch + ECG @ 32 Hz, EDA @ 8 Hz, 4 s windows, 1 epoch of 1 step)
  * so a demonstration run finishes in about a minute; its scores mean nothing. 'default' is the
- * shipped Hi-MoE configuration with the default training (up to 30 epochs: hours on a laptop).
+ * default Hi-MoE configuration with the default training (up to 30 epochs: hours on a laptop).
  */
 export const EVALUATION_PRESETS = ['quick', 'default'] as const;
 

@@ -49,7 +49,7 @@ export const PRESET_CONFIGS: Record<(typeof EVALUATION_PRESETS)[number], { descr
     },
   },
   default: {
-    description: 'the shipped Hi-MoE configuration and training (up to 30 epochs with early stopping): hours on a laptop',
+    description: 'the default Hi-MoE configuration and training (up to 30 epochs with early stopping): hours on a laptop',
     config: null,
   },
 };
