@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { deviceStatusSchema, devicesRequests } from './requests-devices.js';
 import { libraryRequests } from './requests-library.js';
 import { annotationAgreementEventSchema, annotationRequests } from './requests-annotation.js';
+import { replayRequests } from './requests-replay.js';
 import { predictionEventSchema, predictionRequests } from './requests-prediction.js';
 import { evaluationDoneEventSchema, evaluationProgressEventSchema, evaluationRequests } from './requests-evaluation.js';
 
@@ -101,6 +102,7 @@ export const requests = {
     result: z.object({ viewId: z.string() }),
   },
   ...annotationRequests,
+  ...replayRequests,
   ...predictionRequests,
   ...evaluationRequests,
 } as const;

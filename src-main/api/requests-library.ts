@@ -37,7 +37,15 @@ export const sessionDetailSchema = sessionSummarySchema.extend({
   ),
   markers: z.array(z.object({ timeSec: z.number(), label: z.string() })),
   annotationSets: z.array(
-    z.object({ raterId: z.string(), dimension: z.string(), passId: z.string().nullable(), device: z.string(), sampleCount: z.number() }),
+    z.object({
+      raterId: z.string(),
+      dimension: z.string(),
+      passId: z.string().nullable(),
+      device: z.string(),
+      sampleCount: z.number(),
+      /** null: recorded live in recording.xdf; else a post-hoc pass file relative to the session folder. */
+      file: z.string().nullable(),
+    }),
   ),
 });
 export type ApiSessionSummary = z.infer<typeof sessionSummarySchema>;

@@ -11,6 +11,9 @@ import { annotationHandlers } from '../engine/annotation-handlers.js';
 import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
 import { EvaluationRunner } from '../engine/evaluation-handlers.js';
 import { libraryHandlers } from '../engine/library-handlers.js';
+import { MediaTickets } from '../engine/media-serving.js';
+import { replayHandlers } from '../engine/replay-handlers.js';
+import { isMediaRequest, mediaProtocolResponse } from './media-protocol.js';
 import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
 import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
@@ -25,7 +28,8 @@ const workspace = process.env.HIMOE_WORKSPACE ?? join(homedir(), 'HiMoE Workspac
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
 
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+// stream: <audio>/<video> of post-hoc annotation play (and seek) from himoe://app/media/<ticket>.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
 
 async function createWindow(service: WorkstationService): Promise<void> {
   const win = new BrowserWindow({ width: 1400, height: 900, show: false, webPreferences: windowWebPreferences(preloadPath) });
@@ -49,7 +53,10 @@ async function main(): Promise<void> {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
+  // Stimulus media of post-hoc annotation: registered by the replay handlers, served with ranges here.
+  const media = new MediaTickets();
   protocol.handle(APP_SCHEME, async (request) => {
+    if (isMediaRequest(request.url)) return mediaProtocolResponse(media, request);
     const file = resolveAppAsset(rendererRoot, request.url);
     if (!file) return new Response('not found', { status: 404 });
     try {
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
   const evaluations = new EvaluationRunner({ workspace });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL === 'none' ? undefined : (process.env.HIMOE_MODEL ?? shippedModelDir()), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers(), ...evaluations.handlers() } });
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL === 'none' ? undefined : (process.env.HIMOE_MODEL ?? shippedModelDir()), handlers: { ...annotationHandlers(), ...replayHandlers({ workspace, tickets: media }), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers(), ...evaluations.handlers() } });
   publishDeviceStatus(service);
   publishPredictions(service);
   let quitting = false;

@@ -11,6 +11,8 @@ import { annotationHandlers } from '../engine/annotation-handlers.js';
 import { devicesHandlers, publishDeviceStatus } from '../engine/devices-handlers.js';
 import { EvaluationRunner } from '../engine/evaluation-handlers.js';
 import { libraryHandlers } from '../engine/library-handlers.js';
+import { MediaTickets } from '../engine/media-serving.js';
+import { replayHandlers } from '../engine/replay-handlers.js';
 import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
@@ -53,10 +55,12 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server:
   }
   // Offline evaluations run as child processes of the CLI, one at a time, in <workspace>/evaluations/.
   const evaluations = new EvaluationRunner({ workspace });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }), ...predictionHandlers(), ...evaluations.handlers() } });
+  // Stimulus media of post-hoc annotation: registered by the replay handlers, served by the server.
+  const media = new MediaTickets();
+  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...replayHandlers({ workspace, tickets: media }), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }), ...predictionHandlers(), ...evaluations.handlers() } });
   publishDeviceStatus(service);
   publishPredictions(service);
-  const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log });
+  const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log, media });
   return { server, service, evaluations };
 }
 

@@ -59,7 +59,7 @@ function detail(d: SessionDetail): ApiSessionDetail {
       lastTimeSec: s.lastTimeSec,
     })),
     markers: d.markers.map((m) => ({ timeSec: m.timeSec, label: m.label })),
-    annotationSets: d.annotationSets.map((a) => ({ raterId: a.raterId, dimension: a.dimension, passId: a.passId, device: a.device, sampleCount: a.sampleCount })),
+    annotationSets: d.annotationSets.map((a) => ({ raterId: a.raterId, dimension: a.dimension, passId: a.passId, device: a.device, sampleCount: a.sampleCount, file: a.file })),
   };
 }
 

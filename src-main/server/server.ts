@@ -11,6 +11,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { requestEnvelopeSchema, type ResponseEnvelope } from '../api/contract.js';
 import { ApiSession } from '../engine/api-session.js';
+import { answerMediaRequest, MEDIA_URL_PREFIX, type MediaTickets } from '../engine/media-serving.js';
 import type { WorkstationService } from '../engine/workstation-service.js';
 
 export const WS_PATH = '/ws';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   token?: string;
   maxMessageBytes?: number;
   log?: (line: string) => void;
+  /** Stimulus media registered for post-hoc annotation, served at /media/<ticket> with byte ranges. */
+  media?: MediaTickets;
 }
 
 export interface RunningServer {
@@ -118,6 +121,20 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
   }
 }
 
+/** GET/HEAD /media/<ticket>: only files registered for a session, never a path from the URL. */
+async function serveMedia(tickets: MediaTickets, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  securityHeaders(res);
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  const reply = await answerMediaRequest(tickets, { method: req.method ?? 'GET', pathname, headers });
+  res.writeHead(reply.status, reply.headers);
+  if (reply.body) {
+    const stream = reply.body();
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  } else res.end(reply.text);
+}
+
 function send(ws: WebSocket, message: ResponseEnvelope): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 }
@@ -130,7 +147,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const service = opts.service;
 
   const http: Server = createServer((req, res) => {
-    void serveStatic(root, req, res);
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (opts.media && pathname.startsWith(MEDIA_URL_PREFIX)) void serveMedia(opts.media, req, res, pathname);
+    else void serveStatic(root, req, res);
   });
   const wss = new WebSocketServer({
     noServer: true,

@@ -2,8 +2,8 @@
 // library index is rebuilt from: recorder and importers write sessions here, the library reads them.
 //   <ws>/library.sqlite, <ws>/sessions/<id>/{recording.xdf, session.json}, <ws>/models/<id>/, <ws>/evaluations/<id>/
 
-import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, realpath, rename, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { HimoeError } from '../core/errors.js';
 
 export class WorkspaceError extends HimoeError {
@@ -16,6 +16,12 @@ export const MODELS_DIR = 'models';
 export const EVALUATIONS_DIR = 'evaluations';
 export const SESSION_META_FILE = 'session.json';
 export const RECORDING_FILE = 'recording.xdf';
+/** Post-hoc annotation passes of a session, one XDF per pass: sessions/<id>/annotations/<rater>-<pass>.xdf. */
+export const ANNOTATIONS_DIR = 'annotations';
+/** Stimulus media registered for a session (references to files inside the workspace). */
+export const SESSION_MEDIA_FILE = 'media.json';
+/** The workspace folder researchers copy stimulus media into (any folder of the workspace works). */
+export const MEDIA_DIR = 'media';
 
 export type SessionSourceKind = 'synthetic' | 'device' | 'import';
 export const SESSION_SOURCE_KINDS: readonly SessionSourceKind[] = ['synthetic', 'device', 'import'];
@@ -92,6 +98,51 @@ export function sessionMetaPath(ws: string, id: string): string {
 
 export function recordingPath(ws: string, id: string): string {
   return join(sessionDir(ws, id), RECORDING_FILE);
+}
+
+export function annotationsDir(ws: string, id: string): string {
+  return join(sessionDir(ws, id), ANNOTATIONS_DIR);
+}
+
+/** Post-hoc annotation files in a session folder (sorted, relative to the folder, '/'-separated); none without annotations/. */
+export async function listAnnotationFiles(sessionFolder: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(join(sessionFolder, ANNOTATIONS_DIR), { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries
+    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xdf'))
+    .map((e) => `${ANNOTATIONS_DIR}/${e.name}`)
+    .sort();
+}
+
+/**
+ * A path the UI gave, relative to the workspace ('media/clip.webm'), as an absolute path that
+ * stays inside the workspace: no absolute paths, '..', backslashes, NUL or empty segments,
+ * and (when the file exists) no symbolic link leading out of it. BAD_PATH otherwise.
+ */
+export async function resolveInsideWorkspace(ws: string, rel: string): Promise<string> {
+  const bad = (why: string): never => {
+    throw new WorkspaceError('BAD_PATH', `path "${rel}" ${why}; expected a path relative to the workspace, e.g. media/clip.webm`, { path: rel });
+  };
+  if (rel === '' || rel.length > 1024) bad('is empty or too long');
+  if (rel.includes('\\') || rel.includes('\0')) bad('holds a backslash or NUL');
+  if (rel.startsWith('/') || /^[A-Za-z]:/.test(rel)) bad('is absolute');
+  const parts = rel.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) bad("has an empty, '.' or '..' segment");
+  const root = await realpath(ws);
+  const abs = join(root, ...parts);
+  let real: string;
+  try {
+    real = await realpath(abs);
+  } catch {
+    return abs; // not there (yet): the caller reports it; the segments alone cannot leave the workspace
+  }
+  if (real !== root && !real.startsWith(root + sep)) bad('leads out of the workspace through a symbolic link');
+  return real;
 }
 
 /** Writes session.json atomically (temp file, fsync, rename), creating the session folder. */

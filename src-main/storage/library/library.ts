@@ -384,7 +384,7 @@ export class Library {
     }
     for (const k of s.markers) st.insertMarker.run([m.id, k.xdfStreamId, k.timeSec, k.label]);
     for (const a of s.annotationSets) {
-      st.insertAnnotationSet.run([m.id, a.raterId, a.dimension, a.passId, a.device, a.xdfStreamId, a.channelIndex, a.sampleCount]);
+      st.insertAnnotationSet.run([m.id, a.raterId, a.dimension, a.passId, a.device, a.xdfStreamId, a.channelIndex, a.sampleCount, a.file]);
     }
   }
 
@@ -427,8 +427,8 @@ function prepareStatements(db: Database) {
     insertStream: p(`INSERT INTO streams (session_id, xdf_stream_id, name, type, channel_format, source_id, channel_count,
       nominal_rate_hz, sample_count, first_time_sec, last_time_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertMarker: p('INSERT INTO markers (session_id, xdf_stream_id, time_sec, label) VALUES (?, ?, ?, ?)'),
-    insertAnnotationSet: p(`INSERT INTO annotation_sets (session_id, rater_id, dimension, pass_id, device, xdf_stream_id, channel_index, sample_count)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertAnnotationSet: p(`INSERT INTO annotation_sets (session_id, rater_id, dimension, pass_id, device, xdf_stream_id, channel_index, sample_count, file)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     upsertRun: p(`INSERT INTO runs (id, kind, config_json, metrics_json, created_at, path) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, config_json = excluded.config_json,
         metrics_json = excluded.metrics_json, created_at = excluded.created_at, path = excluded.path`),
@@ -440,8 +440,8 @@ function prepareStatements(db: Database) {
       FROM streams WHERE session_id = ? ORDER BY xdf_stream_id`),
     markersOf: p<MarkerRow>('SELECT xdf_stream_id AS xdfStreamId, time_sec AS timeSec, label FROM markers WHERE session_id = ? ORDER BY time_sec, id'),
     annotationSetsOf: p<AnnotationSetRow>(`SELECT rater_id AS raterId, dimension, pass_id AS passId, device, xdf_stream_id AS xdfStreamId,
-      channel_index AS channelIndex, sample_count AS sampleCount
-      FROM annotation_sets WHERE session_id = ? ORDER BY rater_id, dimension, pass_id, xdf_stream_id`),
+      channel_index AS channelIndex, sample_count AS sampleCount, file
+      FROM annotation_sets WHERE session_id = ? ORDER BY rater_id, dimension, pass_id, file, xdf_stream_id`),
     listSubjects: p<SubjectSummary>(`SELECT j.id, j.first_seen AS firstSeen, (SELECT COUNT(*) FROM sessions s WHERE s.subject_id = j.id) AS sessionCount
       FROM subjects j ORDER BY j.id`),
     listRuns: p<RunDbRow>('SELECT * FROM runs WHERE (@kind IS NULL OR kind = @kind) ORDER BY created_at, id'),

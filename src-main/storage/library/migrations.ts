@@ -94,6 +94,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX annotation_sets_session ON annotation_sets(session_id, rater_id, dimension, pass_id);
     `,
   },
+  {
+    version: 4,
+    name: 'annotation sets from post-hoc annotation files (sessions/<id>/annotations/*.xdf)',
+    // A post-hoc pass lives in its own XDF beside the recording, so its stream is not a row of
+    // `streams` (which lists the recording): the set names its file and keeps only the session key.
+    sql: `
+      CREATE TABLE annotation_sets_v4 (
+        id             INTEGER PRIMARY KEY,
+        session_id     TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        rater_id       TEXT NOT NULL,
+        dimension      TEXT NOT NULL,
+        xdf_stream_id  INTEGER NOT NULL,
+        channel_index  INTEGER,
+        sample_count   INTEGER NOT NULL,
+        pass_id        TEXT,
+        device         TEXT NOT NULL DEFAULT 'unknown',
+        file           TEXT                    -- NULL: recording.xdf; else relative to the session folder
+      );
+      INSERT INTO annotation_sets_v4 (id, session_id, rater_id, dimension, xdf_stream_id, channel_index, sample_count, pass_id, device)
+        SELECT id, session_id, rater_id, dimension, xdf_stream_id, channel_index, sample_count, pass_id, device FROM annotation_sets;
+      DROP TABLE annotation_sets;
+      ALTER TABLE annotation_sets_v4 RENAME TO annotation_sets;
+      CREATE INDEX annotation_sets_session ON annotation_sets(session_id, rater_id, dimension, pass_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

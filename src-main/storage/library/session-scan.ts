@@ -1,14 +1,14 @@
 // Reads one session folder (session.json + recording.xdf) into the rows the library index
 // holds: session summary, streams, markers (MARKER streams) and annotation sets (ANNOTATION
-// streams, described as core/annotation reads them: rater_id, device, pass_id in <desc>, one
-// channel per dimension). The folder is the truth; this is the
+// streams of the recording and of the post-hoc files sessions/<id>/annotations/*.xdf, described
+// as core/annotation reads them: rater_id, device, pass_id in <desc>, one channel per dimension). The folder is the truth; this is the
 // only place that turns it into index rows, used by indexSession and rebuild alike.
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeAnnotationStream } from '../../core/annotation/trace.js';
 import { readXdf, XdfError, type XdfFile, type XdfStream } from '../xdf/index.js';
-import { readSessionMeta, RECORDING_FILE, sessionDir, SESSIONS_DIR, type SessionMeta } from '../workspace.js';
+import { listAnnotationFiles, readSessionMeta, RECORDING_FILE, sessionDir, SESSIONS_DIR, type SessionMeta } from '../workspace.js';
 import { isRecordingLive } from './recording-lock.js';
 
 export type SessionStatus = 'recording' | 'complete' | 'truncated';
@@ -44,6 +44,8 @@ export interface AnnotationSetRow {
   xdfStreamId: number;
   channelIndex: number;
   sampleCount: number;
+  /** null: in recording.xdf; else the post-hoc annotation file, relative to the session folder ("annotations/R01-ph1.xdf"). */
+  file: string | null;
 }
 
 export interface ScannedSession {
@@ -79,6 +81,8 @@ export async function scanSession(ws: string, id: string): Promise<ScannedSessio
     annotationSets: [],
     warnings,
   };
+  // Post-hoc annotation passes sit beside the recording in their own files (never inside it).
+  await collectPostHocAnnotationSets(folder, await listAnnotationFiles(folder), base.annotationSets, warnings);
   const exists = await stat(xdfPath).then(
     (s) => s.isFile(),
     () => false,
@@ -122,7 +126,7 @@ export async function scanSession(ws: string, id: string): Promise<ScannedSessio
       last = Math.max(last, s.timestamps[n - 1]!);
     }
     if (s.info.type === 'MARKER') collectMarkers(s, base.markers);
-    if (s.info.type === 'ANNOTATION') collectAnnotationSets(s, base.annotationSets);
+    if (s.info.type === 'ANNOTATION') collectAnnotationSets(s, base.annotationSets, null);
   }
   base.durationSec = last >= first ? last - first : null;
   return base;
@@ -144,7 +148,7 @@ function collectMarkers(s: XdfStream, out: MarkerRow[]): void {
 }
 
 /** An ANNOTATION stream is one rater's pass with one channel per dimension. */
-function collectAnnotationSets(s: XdfStream, out: AnnotationSetRow[]): void {
+function collectAnnotationSets(s: XdfStream, out: AnnotationSetRow[], file: string | null): void {
   const d = describeAnnotationStream(s.info);
   if (!d) return;
   d.dimensions.forEach((dimension, channelIndex) => {
@@ -156,6 +160,21 @@ function collectAnnotationSets(s: XdfStream, out: AnnotationSetRow[]): void {
       xdfStreamId: s.id,
       channelIndex,
       sampleCount: s.timestamps.length,
+      file,
     });
   });
+}
+
+/** Annotation sets of the post-hoc files (relative to `folder`); an unreadable file is a warning, never a failure. */
+async function collectPostHocAnnotationSets(folder: string, files: readonly string[], out: AnnotationSetRow[], warnings: string[]): Promise<void> {
+  for (const file of files) {
+    const path = join(folder, file);
+    try {
+      const xdf = await readXdf(path, { dejitter: false });
+      for (const s of xdf.streams) if (s.info.type === 'ANNOTATION') collectAnnotationSets(s, out, file);
+    } catch (err) {
+      if (!(err instanceof XdfError)) throw err;
+      warnings.push(`${path}: unreadable post-hoc annotation file (${err.message}); its passes are not indexed`);
+    }
+  }
 }
