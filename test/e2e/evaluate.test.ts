@@ -60,7 +60,7 @@ describe.skipIf(!haveChromium)('Evaluate view (himoe serve)', () => {
     expect(fractions.filter((f) => f > 0 && f < 1).length, `fractions seen: ${fractions.join(', ')}`).toBeGreaterThanOrEqual(1);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
 
-    const rows = await page.$$eval('[data-testid="evaluate-results"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')));
+    const rows = await page.$$eval('[data-testid="evaluate-results"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
     expect(rows.map((r) => r[0])).toEqual(['himoe', 'early-fusion']);
     for (const r of rows) {
       expect(r[2]).toBe('3'); // folds
