@@ -73,6 +73,8 @@ interface ActiveRun {
   done: DoneLine | null;
   stderrTail: string[];
   exited: Promise<void>;
+  /** status.json writes, one after another (a run that fails at once must not be overwritten by its 'running'). */
+  writes: Promise<void>;
 }
 
 /** The last line `himoe evaluate --progress-json` prints. */
@@ -257,8 +259,7 @@ export class EvaluationRunner {
         if (config !== null) await writeJsonAtomically(join(dir, 'config.json'), config);
         await writeJsonAtomically(join(dir, REQUEST_JSON), request);
       }
-      this.spawnRun(id, dir, request, startedAt, p.resume !== undefined);
-      await writeJsonAtomically(join(dir, STATUS_JSON), this.active!.status);
+      await this.persist(this.spawnRun(id, dir, request, startedAt, p.resume !== undefined));
       return { id, out: dir };
     } finally {
       this.starting = false;
@@ -332,7 +333,15 @@ export class EvaluationRunner {
     }
   }
 
-  private spawnRun(id: string, dir: string, request: ApiEvaluationRequest, startedAt: string, resume: boolean): void {
+  /** Write the run's status.json after any write still under way. */
+  private persist(a: ActiveRun): Promise<void> {
+    const snapshot = { ...a.status };
+    a.writes = a.writes.then(() => writeJsonAtomically(join(a.dir, STATUS_JSON), snapshot)).catch(() => {});
+    return a.writes;
+  }
+
+  private spawnRun(id: string, dir: string, request: ApiEvaluationRequest, startedAt: string, resume: boolean): ActiveRun {
+    const spawnedMs = Date.now();
     const args = [...this.command.args, ...evaluateArgs(dir, request, this.opts.workspace, resume)];
     const child = spawn(this.command.file, args, {
       cwd: this.opts.workspace,
@@ -350,6 +359,7 @@ export class EvaluationRunner {
       done: null,
       stderrTail: [],
       exited: new Promise((r) => (resolveExit = r)),
+      writes: Promise.resolve(),
     };
     this.active = a;
     process.on('exit', this.killOnExit);
@@ -394,7 +404,7 @@ export class EvaluationRunner {
       if (m) {
         publish({
           kind: 'evaluation.progress', id, phase: 'data', fraction: 0, done: 0, total: 1, fold: null, folds: null, arch: null, epoch: null, epochs: null, validationCcc: null,
-          elapsedSec: (Date.now() - Date.parse(startedAt)) / 1000, etaSec: null, message: `loading data: ${m[1]}/${m[2]} ${m[3]}`,
+          elapsedSec: (Date.now() - spawnedMs) / 1000, etaSec: null, message: `loading data: ${m[1]}/${m[2]} ${m[3]}`,
         });
       }
     });
@@ -423,7 +433,7 @@ export class EvaluationRunner {
         s.error = spawnError?.message ?? said?.replace(/^himoe: (error )?/, '') ?? `himoe evaluate exited with ${signal ?? `code ${code}`}${a.stderrTail.length ? `: ${a.stderrTail[a.stderrTail.length - 1]}` : ''}`;
       }
       void (async () => {
-        await writeJsonAtomically(join(dir, STATUS_JSON), s).catch(() => {});
+        await this.persist(a);
         if (this.active === a) this.active = null;
         const run = await this.readRun(id).catch(() => null);
         if (run) this.service?.emit({ kind: 'evaluation.done', run });
@@ -432,6 +442,7 @@ export class EvaluationRunner {
     };
     child.on('error', (err) => finish(null, null, err));
     child.on('close', (code, signal) => finish(code, signal));
+    return a;
   }
 
   async cancel(id: string, force: boolean): Promise<RequestResult<'evaluation.cancel'>> {

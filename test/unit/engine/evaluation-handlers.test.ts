@@ -219,6 +219,9 @@ describe('evaluation handlers', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/^\[bad-data-spec\]: .*nine subjects/);
     expect((await h['evaluation.report']({ id }, service)).report).toBeNull();
+    // On disk too (the 'running' written at the start does not land after it).
+    const again = (await handlers(runner())['evaluation.list']({}, service)).runs.find((r) => r.id === id);
+    expect(again).toMatchObject({ status: 'failed', resumable: true, error: run.error });
   });
 
   it('turns chosen sessions into a folder of links to their recordings, one subject each', async () => {
