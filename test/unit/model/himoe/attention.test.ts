@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attendRows, type AttentionSpec } from '../../../../src-main/model/himoe/attention.js';
+import { attendRows, expNonPositive, type AttentionSpec } from '../../../../src-main/model/himoe/attention.js';
 import { MASKED, causalBias, multiHeadAttention } from '../../../../src-main/model/himoe/layers.js';
 import { initModelRuntime, seededRng, tf } from '../../../../src-main/model/runtime/index.js';
 
@@ -79,5 +79,17 @@ describe('attention on arrays (inference path)', () => {
     // Other groups are untouched by group 0's mask.
     const plain = runRows(qkv, { window: L, emptyRows: 'uniform' });
     expect(maxAbsDiff(uniform.subarray(L * d), plain.subarray(L * d))).toBe(0);
+  });
+
+  it('computes e^x for x <= 0 to 1e-10 relative (0 where Math.exp underflows)', () => {
+    const rng = seededRng(5, 'exp');
+    for (let i = 0; i < 20000; i++) {
+      const x = -rng.range(0, i % 2 === 0 ? 40 : 700);
+      expect(Math.abs(expNonPositive(x) - Math.exp(x)) / Math.exp(x)).toBeLessThan(1e-10);
+    }
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-800)).toBe(0);
+    expect(expNonPositive(Number.NEGATIVE_INFINITY)).toBe(0);
+    expect(Math.abs(expNonPositive(-744) - Math.exp(-744))).toBeLessThan(1e-320);
   });
 });
