@@ -1,9 +1,10 @@
-// Inference-only Hi-MoE forward pass (live runner, `himoe predict`-style callers, bench): the same
-// function as HiMoE.forward without its training-only work, on ModelWindows instead of a WindowBatch.
-// Weights are folded once (norm gains into the next dense, q/k/v into one matMul, the differential
-// routing into one [d, 2K] matrix, the attention scale, GELU's 1.702), every weight matMul is a 2-D
-// matMul against a constant (tfjs-wasm's XNNPACK path; batched matMuls run a scalar loop there),
-// and masks, attention biases, router offsets and time encodings are built in reused typed arrays.
+// Inference-only Hi-MoE forward pass (live worker, bench): the same function as HiMoE.forward
+// without its training-only work, on ModelWindows instead of a WindowBatch. Weights are folded
+// once (norm gains and shifts into the next dense, q/k/v into one matMul, the attention scale,
+// GELU's 1.702, the learned alignment query, the differential routing into one [d, 2K] matrix);
+// every weight matMul is a 2-D matMul against a constant (tfjs-wasm's XNNPACK path: its batched
+// matMul is a scalar loop, its split, unstack and rank-5 transpose are slow); attention
+// (attention.ts), norms, masks, biases, router offsets and time encodings run on reused typed arrays.
 
 import type { ModelWindow } from '../../core/align/types.js';
 import { ModelError } from '../errors.js';
@@ -157,7 +158,10 @@ interface Fold {
 
 /**
  * Inference for one HiMoE: build once (after the weights are final: it copies them), then call
- * predict per window or batch. Matches HiMoE.predict to float32 rounding (max |diff| ~1e-6).
+ * predict per window or batch. Matches HiMoE.predict to float32 rounding (max |diff| ~1e-6 for
+ * trained-size weights) on every token where some modality is available; at a token with none,
+ * HiMoE.forward's temporal attention sees only masked keys and its outputs there come from the
+ * float32 rounding of -1e9 + q.k, which this path replaces by uniform attention over the past.
  */
 export class HiMoEInference {
   readonly config: HiMoEConfig;
