@@ -385,7 +385,10 @@ export class HiMoEInference {
     const { tokens, modalityWeights, prototypeWeights } = tf.tidy(() => {
       // Activations are [1, rows, features]; rows of per-modality tensors are modality-major
       // (m, b, i), as in HiMoE.forward. Attention runs on plain arrays (attention.ts).
-      const upload = (values: Float32Array, rows: number, cols: number): T => tf.tensor3d(values, [1, rows, cols]);
+      // tfjs-wasm copies uploaded values into its heap; the cpu backend keeps the array itself, so
+      // there a reused buffer must be copied first.
+      const onWasm = tf.getBackend() === 'wasm';
+      const upload = (values: Float32Array, rows: number, cols: number): T => tf.tensor3d(onWasm ? values : values.slice(), [1, rows, cols]);
       /** x W (+ b): the fused kernel directly (tf.fused.matMul adds 3 reshapes and a gradient wrapper per call). */
       const dense = (x: T, l: Linear): T => tf.engine().runKernel('_FusedMatMul', l.b !== undefined ? { a: x, b: l.w, bias: l.b } : { a: x, b: l.w }, { transposeA: false, transposeB: false, activation: 'linear' }) as T;
       const matMul = (a: T, b: T): T => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as T;
@@ -393,7 +396,7 @@ export class HiMoEInference {
       const read = (x: T): Float32Array => {
         const out = ws.readBuffer.subarray(0, x.size);
         const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: T) => Float32Array };
-        out.set(typeof backend.typedArrayFromHeap === 'function' && tf.getBackend() === 'wasm' ? backend.typedArrayFromHeap(x) : (x.dataSync() as Float32Array));
+        out.set(onWasm && typeof backend.typedArrayFromHeap === 'function' ? backend.typedArrayFromHeap(x) : (x.dataSync() as Float32Array));
         return out;
       };
       /** x read back, each row layer-normalised (no gain/shift: folded into what follows) or RMS-normalised (times `gain`), plus `add`. */

@@ -174,4 +174,22 @@ describe('Hi-MoE inference path', () => {
     inference.dispose();
     model.dispose();
   });
+
+  it('gives the same outputs on the cpu backend, which keeps uploaded arrays instead of copying them', async () => {
+    const previous = tf.getBackend();
+    await initModelRuntime({ prefer: 'cpu', log: () => undefined });
+    try {
+      const model = new HiMoE(smallConfig(), 5);
+      perturb(model, 4);
+      const inference = new HiMoEInference(model);
+      const windows = mixedWindows(model.config, 100);
+      // Two calls: the second reuses (and overwrites) every buffer the first uploaded from.
+      inference.predict(windows.slice(0, 2));
+      expectSamePrediction(inference.predict(windows), reference(model, windows));
+      inference.dispose();
+      model.dispose();
+    } finally {
+      await initModelRuntime({ prefer: previous as 'wasm' | 'cpu', log: () => undefined });
+    }
+  });
 });
