@@ -48,3 +48,21 @@ export function isTyping(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   return !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
 }
+
+/** The circumplex trail: the last `keepSec` of positions as [valence, arousal, ageSec] triples, oldest first. */
+export class RatingTrail {
+  private readonly points: Array<[number, number, number]> = [];
+  private triples: Float64Array<ArrayBuffer> = new Float64Array(0);
+
+  constructor(readonly keepSec = 3) {}
+
+  /** Add the point at `nowSec` (when it moved), drop old ones, and return the triples (reused while the length holds). */
+  update(p: RatingPoint, nowSec: number): Float64Array<ArrayBuffer> {
+    const last = this.points[this.points.length - 1];
+    if (!last || last[0] !== p.valence || last[1] !== p.arousal) this.points.push([p.valence, p.arousal, nowSec]);
+    while (this.points.length > 0 && nowSec - this.points[0][2] > this.keepSec) this.points.shift();
+    if (this.triples.length !== this.points.length * 3) this.triples = new Float64Array(this.points.length * 3);
+    this.points.forEach(([v, a, t], i) => this.triples.set([v, a, nowSec - t], 3 * i));
+    return this.triples;
+  }
+}
