@@ -5,10 +5,10 @@
 // --resume continues the run.
 
 import type { Command } from 'commander';
-import { DEFAULT_AUGMENT, initModelRuntime, loadModel, resolveHiMoEConfig, type TrainOptions } from '../model/index.js';
+import { initModelRuntime, loadModel, resolveHiMoEConfig } from '../model/index.js';
 import { DATA_SPEC_HELP, loadDataset, parseDataSpec } from '../model/data/index.js';
 import { ABLATIONS, ARCHITECTURES, BASELINES, DEFAULT_ROBUSTNESS_GRID, PROTOCOLS, fixedRegressor, isArchName, runEvaluation, writeReport, type ArchName, type EvaluateProgress, type ProtocolName } from '../model/evaluate/index.js';
-import { readTrainConfig } from './commands-model.js';
+import { loopOptions, readTrainConfig } from './commands-model.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
 import { parseNumberFlag } from './record.js';
@@ -87,15 +87,7 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
         const config = loaded?.model.config ?? resolveHiMoEConfig(file.model);
         const archs = flags.model !== undefined ? [] : selectArchitectures(flags);
         const dataset = await loadDataset(spec, config, { hopSec: t.hopSec ?? 2, onSubject: (name, i, n) => io.stderr.write(`data ${i + 1}/${n}: ${name}\n`) });
-        const train: Omit<TrainOptions, 'seed' | 'train' | 'validation' | 'config' | 'createModel' | 'onProgress'> = {
-          epochs,
-          ...(t.batchSize !== undefined ? { batchSize: t.batchSize } : {}),
-          ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}),
-          ...(t.warmupSteps !== undefined ? { warmupSteps: t.warmupSteps } : {}),
-          ...(t.maxStepsPerEpoch !== undefined ? { maxStepsPerEpoch: t.maxStepsPerEpoch } : {}),
-          ...(t.patience !== undefined ? { patience: t.patience } : {}),
-          augment: t.augment === false ? false : { ...DEFAULT_AUGMENT, ...(t.augment ?? {}) },
-        };
+        const train = loopOptions(t, epochs);
         const controller = new AbortController();
         const onSigint = () => {
           io.stderr.write('\nstopping after the model in training; finished results are kept (continue with --resume)\n');

@@ -51,6 +51,19 @@ export async function readTrainConfig(path: string): Promise<TrainConfigFile> {
   return value as TrainConfigFile;
 }
 
+/** The training-loop options of a --config file's "train" part, with the epochs the caller decided. */
+export function loopOptions(t: TrainFileOptions, epochs: number): Required<Pick<TrainOptions, 'epochs' | 'augment'>> & Pick<TrainOptions, 'batchSize' | 'learningRate' | 'warmupSteps' | 'maxStepsPerEpoch' | 'patience'> {
+  return {
+    epochs,
+    ...(t.batchSize !== undefined ? { batchSize: t.batchSize } : {}),
+    ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}),
+    ...(t.warmupSteps !== undefined ? { warmupSteps: t.warmupSteps } : {}),
+    ...(t.maxStepsPerEpoch !== undefined ? { maxStepsPerEpoch: t.maxStepsPerEpoch } : {}),
+    ...(t.patience !== undefined ? { patience: t.patience } : {}),
+    augment: t.augment === false ? false : { ...DEFAULT_AUGMENT, ...(t.augment ?? {}) },
+  };
+}
+
 function fmt(v: number, digits = 3): string {
   return Number.isFinite(v) ? v.toFixed(digits) : String(v);
 }
@@ -144,19 +157,14 @@ export function registerModelCommands(program: Command, io: CliIo): void {
       const dataset = await loadDataset(spec, config, { hopSec, onSubject: (name, i, n) => io.stderr.write(`data ${i + 1}/${n}: ${name}\n`) });
       const split = holdOutSplit(dataset);
       io.stderr.write(`${split.train.length} training / ${split.validation.length} validation windows; ${split.protocol}\n`);
-      const augment: TrainOptions['augment'] = t.augment === false ? false : { ...DEFAULT_AUGMENT, ...(t.augment ?? {}) };
+      const loop = loopOptions(t, epochs);
+      const { augment } = loop;
       const result = await trainHiMoE({
         config,
         seed,
         train: split.train,
         validation: split.validation,
-        epochs,
-        ...(t.batchSize !== undefined ? { batchSize: t.batchSize } : {}),
-        ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}),
-        ...(t.warmupSteps !== undefined ? { warmupSteps: t.warmupSteps } : {}),
-        ...(t.maxStepsPerEpoch !== undefined ? { maxStepsPerEpoch: t.maxStepsPerEpoch } : {}),
-        ...(t.patience !== undefined ? { patience: t.patience } : {}),
-        augment,
+        ...loop,
         checkpointDir: join(opts.out, 'checkpoint'),
         resume: opts.resume,
         onProgress: (p) => io.stderr.write(`${formatEpoch(p)}\n`),

@@ -8,7 +8,7 @@ import { tf, type Rng } from '../runtime/index.js';
 import { patchFeatureSize, resolveHiMoEConfig, type HiMoEConfig } from '../himoe/config.js';
 import type { WindowBatch } from '../himoe/batch.js';
 import { ParamStore } from '../himoe/params.js';
-import { MASKED, addDense, addFfn, addNorm, causalBias, dense, dropout, ffn, gelu, layerNorm, multiHeadAttention, type T } from '../himoe/layers.js';
+import { MASKED, addDense, addNorm, addTransformerBlock, causalBias, dense, gelu, layerNorm, transformerBlock, type T } from '../himoe/layers.js';
 import { cccLoss, maskedMse } from '../himoe/losses.js';
 import { ModelError } from '../errors.js';
 import type { HiMoEOutput, LossTerms, Prediction } from '../himoe/model.js';
@@ -27,13 +27,7 @@ export class EarlyFusion implements TrainableModel {
     const inputs = c.modalities.reduce((n, spec) => n + patchFeatureSize(c, spec), 0);
     addDense(this.params, 'early/in', inputs, d);
     addNorm(this.params, 'early/ln', d);
-    for (let l = 0; l < c.temporalLayers; l++) {
-      const b = `temporal/block${l}`;
-      addNorm(this.params, `${b}/ln1`, d);
-      for (const w of ['q', 'k', 'v', 'o']) addDense(this.params, `${b}/attn/${w}`, d, d);
-      addNorm(this.params, `${b}/ln2`, d);
-      addFfn(this.params, `${b}/ffn`, d, d * c.ffnMultiplier);
-    }
+    for (let l = 0; l < c.temporalLayers; l++) addTransformerBlock(this.params, `temporal/block${l}`, d, d * c.ffnMultiplier);
     addDense(this.params, 'head', d, c.outputs.length);
     this.causal = tf.keep(causalBias(Math.round(c.windowSec * c.tokenRateHz)));
   }
@@ -45,20 +39,12 @@ export class EarlyFusion implements TrainableModel {
     const B = batch.size;
     const L = batch.tokens;
     const N = B * L;
-    const d = c.dModel;
     const M = c.modalities.length;
     const features = tf.concat(batch.patches.map((x) => tf.reshape(x, [N, -1])), 1);
     let u = tf.add(layerNorm(p, 'early/ln', gelu(dense(p, 'early/in', features))), batch.referenceTimeEncoding);
     // The same token validity as Hi-MoE (a token with no modality in reach is neither attended nor scored).
     const bias = tf.add(this.causal, tf.reshape(tf.mul(tf.sub(1, batch.tokenValid), MASKED), [B, 1, 1, L]));
-    for (let l = 0; l < c.temporalLayers; l++) {
-      const b = `temporal/block${l}`;
-      const hn = layerNorm(p, `${b}/ln1`, u);
-      const proj = (w: string) => tf.reshape(dense(p, `${b}/attn/${w}`, hn), [B, L, d]);
-      const attended = tf.reshape(multiHeadAttention(proj('q'), proj('k'), proj('v'), c.heads, bias), [N, d]);
-      const y = tf.add(u, dropout(dense(p, `${b}/attn/o`, attended), c.dropout, rng));
-      u = tf.add(y, dropout(ffn(p, `${b}/ffn`, layerNorm(p, `${b}/ln2`, y), false, c.dropout, rng), c.dropout, rng));
-    }
+    for (let l = 0; l < c.temporalLayers; l++) u = transformerBlock(p, `temporal/block${l}`, u, { batch: B, tokens: L, heads: c.heads, bias, dropout: c.dropout, rng });
     const tokenPredictions = tf.reshape(tf.tanh(dense(p, 'head', u)), [B, L, c.outputs.length]);
     const valid = tf.reshape(batch.tokenValid, [B, L, 1]);
     const windowPredictions = tf.div(tf.sum(tf.mul(tokenPredictions, valid), 1), tf.maximum(tf.sum(valid, 1), 1));

@@ -127,3 +127,24 @@ export function ffn(p: ParamStore, name: string, x: T, stacked: boolean, rate: n
   const layer = stacked ? stackedDense : dense;
   return layer(p, `${name}/fc2`, dropout(gelu(layer(p, `${name}/fc1`, x)), rate, rng));
 }
+
+/** Parameters of a pre-norm transformer block on [N, d] tokens: ln1, attn/{q,k,v,o}, ln2, ffn (in this order). */
+export function addTransformerBlock(p: ParamStore, name: string, dim: number, hidden: number): void {
+  addNorm(p, `${name}/ln1`, dim);
+  for (const w of ['q', 'k', 'v', 'o']) addDense(p, `${name}/attn/${w}`, dim, dim);
+  addNorm(p, `${name}/ln2`, dim);
+  addFfn(p, `${name}/ffn`, dim, hidden);
+}
+
+/**
+ * Pre-norm transformer block on x [B*L, d] (2-D, so every dense is one fused kernel) with an
+ * attention bias broadcasting to [B, heads, L, L] (causal and validity masks).
+ */
+export function transformerBlock(p: ParamStore, name: string, x: T, o: { batch: number; tokens: number; heads: number; bias: T; dropout: number; rng: Rng | undefined }): T {
+  const d = x.shape[1]!;
+  const hn = layerNorm(p, `${name}/ln1`, x);
+  const proj = (w: string) => tf.reshape(dense(p, `${name}/attn/${w}`, hn), [o.batch, o.tokens, d]);
+  const attended = tf.reshape(multiHeadAttention(proj('q'), proj('k'), proj('v'), o.heads, o.bias), [o.batch * o.tokens, d]);
+  const y = tf.add(x, dropout(dense(p, `${name}/attn/o`, attended), o.dropout, o.rng));
+  return tf.add(y, dropout(ffn(p, `${name}/ffn`, layerNorm(p, `${name}/ln2`, y), false, o.dropout, o.rng), o.dropout, o.rng));
+}

@@ -15,6 +15,7 @@ import {
   addFfn,
   addNorm,
   addStackedDense,
+  addTransformerBlock,
   causalBias,
   dense,
   dropout,
@@ -24,6 +25,7 @@ import {
   multiHeadAttention,
   rmsNorm,
   stackedDense,
+  transformerBlock,
   type T,
 } from './layers.js';
 import { balanceLoss, cccLoss, infoNceLoss, maskedMse } from './losses.js';
@@ -137,13 +139,7 @@ export class HiMoE {
       addFfn(p, 'fuse/ffn', d, f);
     }
     addNorm(p, 'fuse/ln', d);
-    for (let l = 0; l < c.temporalLayers; l++) {
-      const b = `temporal/block${l}`;
-      addNorm(p, `${b}/ln1`, d);
-      for (const w of ['q', 'k', 'v', 'o']) addDense(p, `${b}/attn/${w}`, d, d);
-      addNorm(p, `${b}/ln2`, d);
-      addFfn(p, `${b}/ffn`, d, f);
-    }
+    for (let l = 0; l < c.temporalLayers; l++) addTransformerBlock(p, `temporal/block${l}`, d, f);
     for (let l = 1; l <= c.emotionLayers; l++) {
       const b = `emotion/layer${l}`;
       addNorm(p, `${b}/norm_in`, d, 0, false);
@@ -272,7 +268,7 @@ export class HiMoE {
 
     // Causal temporal context over valid tokens.
     const temporalBias = tf.add(this.causal, tf.reshape(tf.mul(tf.sub(1, batch.tokenValid), MASKED), [B, 1, 1, L]));
-    for (let l = 0; l < c.temporalLayers; l++) u = this.temporalBlock(`temporal/block${l}`, u, B, L, temporalBias, rng);
+    for (let l = 0; l < c.temporalLayers; l++) u = transformerBlock(p, `temporal/block${l}`, u, { batch: B, tokens: L, heads: c.heads, bias: temporalBias, dropout: rate, rng });
 
     // Emotion Expert Bank.
     let r: T = tf.zeros([N, c.prototypes]);
@@ -363,18 +359,6 @@ export class HiMoE {
     const attended = tf.reshape(multiHeadAttention(proj('q'), proj('k'), proj('v'), c.heads, this.causal), [M, B * L, d]);
     const y = tf.add(x, dropout(stackedDense(p, `${name}/attn/o`, attended), c.dropout, rng));
     return tf.add(y, dropout(ffn(p, `${name}/ffn`, layerNorm(p, `${name}/ln2`, y), true, c.dropout, rng), c.dropout, rng));
-  }
-
-  /** Pre-norm causal transformer block on x [B*L, d] (2-D, so every dense is one fused kernel). */
-  private temporalBlock(name: string, x: T, B: number, L: number, bias: T, rng: Rng | undefined): T {
-    const c = this.config;
-    const p = this.params;
-    const d = c.dModel;
-    const hn = layerNorm(p, `${name}/ln1`, x);
-    const proj = (w: string) => tf.reshape(dense(p, `${name}/attn/${w}`, hn), [B, L, d]);
-    const attended = tf.reshape(multiHeadAttention(proj('q'), proj('k'), proj('v'), c.heads, bias), [B * L, d]);
-    const y = tf.add(x, dropout(dense(p, `${name}/attn/o`, attended), c.dropout, rng));
-    return tf.add(y, dropout(ffn(p, `${name}/ffn`, layerNorm(p, `${name}/ln2`, y), false, c.dropout, rng), c.dropout, rng));
   }
 
   dispose(): void {

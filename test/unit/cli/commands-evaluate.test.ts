@@ -4,24 +4,12 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRESET_CONFIGS } from '../../../src-main/engine/evaluation-handlers.js';
 import type { EvaluationReport } from '../../../src-main/model/evaluate/index.js';
 import { himoe } from './run-cli.js';
 
-const CONFIG = {
-  model: {
-    modalities: [
-      { modality: 'EEG', rateHz: 32, channelLabels: ['F3', 'F4', 'Pz'] },
-      { modality: 'ECG', rateHz: 32, channelLabels: ['ECG-II'] },
-      { modality: 'EDA', rateHz: 8, channelLabels: ['EDA'] },
-    ],
-    windowSec: 4,
-    dModel: 8,
-    heads: 2,
-    temporalLayers: 1,
-    alignHorizonSec: 2,
-  },
-  train: { epochs: 1, batchSize: 8, maxStepsPerEpoch: 1, warmupSteps: 1, hopSec: 4 },
-};
+// The Evaluate view's 'quick' preset: a tiny model, 1 epoch of 1 step.
+const CONFIG = PRESET_CONFIGS.quick.config;
 
 const DATA = 'synthetic:subjects=3,trials=1,seed=2';
 
