@@ -44,7 +44,12 @@ export interface SyntheticConfig {
   /** Simulated seconds to run; undefined = until stopped. */
   durationSec?: number;
   pacing: 'realtime' | 'fast';
-  /** Simulation step and chunk length (s). Default 0.1. */
+  /**
+   * Simulation step and chunk length (s). Default 0.1 in 'fast' pacing, 0.02 in 'realtime'
+   * (a device delivering every 20 ms, like a serial adapter's latency timer, so live plots
+   * see samples ~20 ms after they are due rather than ~100 ms). The samples do not depend
+   * on it; with packetSamples 0, a lost packet is one chunk.
+   */
   chunkSec?: number;
   eeg?: { rateHz?: number; channels?: string[]; lineNoiseHz?: 50 | 60 | 0 };
   ecg?: { rateHz?: number };
@@ -94,6 +99,8 @@ export const DEFAULT_RATES_HZ: Readonly<Record<SyntheticDeviceKey, number>> = {
 };
 export const DEFAULT_GROUND_TRUTH_RATE_HZ = 32;
 export const DEFAULT_CHUNK_SEC = 0.1;
+/** Default chunk length in 'realtime' pacing (s): what a live view waits for a sample at most. */
+export const DEFAULT_REALTIME_CHUNK_SEC = 0.02;
 export const DEFAULT_JITTER_SEC = 0.0002;
 export const MAX_DRIFT_PPM = 50;
 const MAX_RATE_HZ = 100_000;
@@ -222,7 +229,7 @@ export function resolveSyntheticConfig(config: SyntheticConfig): ResolvedSynthet
     if (durationSec <= 0) bad('durationSec', `must be > 0 (got ${durationSec})`, durationSec);
   }
   if (c.pacing !== 'realtime' && c.pacing !== 'fast') bad('pacing', `must be "realtime" or "fast" (got ${JSON.stringify(c.pacing)})`, c.pacing);
-  const chunkSec = c.chunkSec === undefined ? DEFAULT_CHUNK_SEC : finite('chunkSec', c.chunkSec);
+  const chunkSec = c.chunkSec === undefined ? (c.pacing === 'realtime' ? DEFAULT_REALTIME_CHUNK_SEC : DEFAULT_CHUNK_SEC) : finite('chunkSec', c.chunkSec);
   if (chunkSec < 0.001 || chunkSec > 10) bad('chunkSec', `must be in [0.001, 10] s (got ${chunkSec})`, chunkSec);
 
   const eegBlock = block('eeg', c.eeg, ['rateHz', 'channels', 'lineNoiseHz']);

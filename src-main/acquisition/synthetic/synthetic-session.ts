@@ -143,7 +143,8 @@ export class SyntheticSession {
   private stepIndex = 0;
   private markerCount = 0;
   private immediate: ReturnType<typeof setImmediate> | undefined;
-  private interval: ReturnType<typeof setInterval> | undefined;
+  /** Realtime pacing: fires when the next step is due on the host clock. */
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private wasIdle = true;
 
   constructor(config: SyntheticConfig) {
@@ -291,16 +292,18 @@ export class SyntheticSession {
     if (this._finished || !this.anyActive()) return;
     if (this.config.pacing === 'fast') {
       if (!this.immediate) this.immediate = setImmediate(this.fastTick);
-    } else if (!this.interval) {
-      this.interval = setInterval(this.realtimeTick, Math.max(1, (this.config.chunkSec * 1000) / 2));
+    } else if (!this.timer) {
+      // Aim at the moment the next step ends, so a chunk leaves as soon as its last sample is due.
+      const dueSec = (this.originSec ?? 0) + this.stepEndSec(this.stepIndex + 1);
+      this.timer = setTimeout(this.realtimeTick, Math.max(1, Math.ceil((dueSec - this.clock.nowSec()) * 1000)));
     }
   }
 
   private clearTimers(): void {
     if (this.immediate) clearImmediate(this.immediate);
-    if (this.interval) clearInterval(this.interval);
+    if (this.timer) clearTimeout(this.timer);
     this.immediate = undefined;
-    this.interval = undefined;
+    this.timer = undefined;
   }
 
   private readonly fastTick = (): void => {
@@ -319,11 +322,14 @@ export class SyntheticSession {
   };
 
   private readonly realtimeTick = (): void => {
+    this.timer = undefined;
     try {
       this.catchUp(true);
     } catch (err) {
       this.fail(err);
+      return;
     }
+    this.schedule();
   };
 
   /** Run every step whose end is due on the host clock. */

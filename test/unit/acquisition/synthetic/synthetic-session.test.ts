@@ -202,6 +202,27 @@ describe('SyntheticSession pacing and lifecycle', () => {
     await Promise.all(session.sources.map((s) => s.release()));
   });
 
+  it('in realtime pacing delivers 20 ms chunks as soon as their last sample is due', async () => {
+    const session = new SyntheticSession({ seed: 3, modalities: ['ECG'], pacing: 'realtime', devices: { ecg: { offsetSec: 0, driftPpm: 0, jitterSec: 0 } } });
+    expect(session.config.chunkSec).toBe(0.02);
+    const sizes: number[] = [];
+    const lagsSec: number[] = [];
+    session.sources[0].subscribe((e) => {
+      if (e.kind !== 'chunk') return;
+      sizes.push(e.chunk.timestamps.length);
+      // Never before its newest sample is due; the step may end up to one sample period after it.
+      lagsSec.push(performance.now() / 1000 - e.chunk.timestamps[e.chunk.timestamps.length - 1]);
+    });
+    await Promise.all(session.sources.map((s) => s.start()));
+    await sleep(600);
+    await Promise.all(session.sources.map((s) => s.release()));
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    expect(sizes.length).toBeGreaterThan(10);
+    expect(mid(sizes)).toBeLessThanOrEqual(6);
+    expect(Math.min(...lagsSec)).toBeGreaterThanOrEqual(0);
+    expect(mid(lagsSec)).toBeLessThan(0.03);
+  });
+
   it('resolves done and leaves no timers or immediates once every source is released mid-run', async () => {
     const before = activeResources();
     for (const pacing of ['fast', 'realtime'] as const) {
