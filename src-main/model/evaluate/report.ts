@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomically } from '../io/model-files.js';
 import { ARCH_DESCRIPTIONS, BASELINES, isArchName } from './architectures.js';
-import type { EvaluationRun, FoldArchResult } from './evaluate.js';
+import type { EvaluationRun, FoldArchResult, TraceSample } from './evaluate.js';
 import { PERTURBATION_UNITS, type PerturbationKind } from './robustness.js';
 import { lineChart, stackedAreaChart, PALETTE } from './svg.js';
 
@@ -201,8 +201,14 @@ function plots(run: EvaluationRun, robustness: RobustnessPoint[], outputs: strin
   const firstFold = Math.min(...run.results.map((r) => r.fold));
   const traces = run.results.filter((r) => r.fold === firstFold && r.trace.samples.length > 0);
   if (traces.length > 0) {
+    // Test windows skip the rest between trials: break the lines there instead of bridging them.
+    const withBreaks = (samples: TraceSample[], value: (s: TraceSample) => number): Array<[number, number]> => {
+      const gaps = samples.slice(1).map((s, i) => s.tSec - samples[i]!.tSec).sort((a, b) => a - b);
+      const step = gaps[Math.floor(gaps.length / 2)] ?? Number.POSITIVE_INFINITY;
+      return samples.flatMap((s, i) => (i > 0 && s.tSec - samples[i - 1]!.tSec > 2.5 * step ? [[s.tSec, Number.NaN], [s.tSec, value(s)]] : [[s.tSec, value(s)]]) as Array<[number, number]>);
+    };
     const charts = outputs.map((d, di) => {
-      const truth = traces[0]!.trace.samples.map((s) => [s.tSec, s.truth[di]!] as [number, number]);
+      const truth = withBreaks(traces[0]!.trace.samples, (s) => s.truth[di]!);
       return lineChart({
         title: `${d}: subject ${traces[0]!.trace.subject}`,
         xLabel: 'session time, s',
@@ -211,7 +217,7 @@ function plots(run: EvaluationRun, robustness: RobustnessPoint[], outputs: strin
         heightPx: 300,
         series: [
           { name: 'true', points: truth, color: '#000000', widthPx: 2.5 },
-          ...traces.map((r, i) => ({ name: r.arch, color: PALETTE[run.archs.indexOf(r.arch) % PALETTE.length] ?? PALETTE[i]!, widthPx: r.arch === 'himoe' ? 2 : 1, dashed: r.arch !== 'himoe', points: r.trace.samples.map((s) => [s.tSec, s.prediction[di]!] as [number, number]) })),
+          ...traces.map((r, i) => ({ name: r.arch, color: PALETTE[run.archs.indexOf(r.arch) % PALETTE.length] ?? PALETTE[i]!, widthPx: r.arch === 'himoe' ? 2 : 1, dashed: r.arch !== 'himoe', points: withBreaks(r.trace.samples, (s) => s.prediction[di]!) })),
         ],
       });
     });
