@@ -256,7 +256,7 @@ export async function writeReport(run: EvaluationRun, outDir: string): Promise<E
     plots: [...svgs.keys()],
   };
   for (const [name, svg] of svgs) await writeFile(join(outDir, name), svg);
-  await writeAtomically(join(outDir, 'report.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`);
+  await writeAtomically(join(outDir, 'report.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
   await writeAtomically(join(outDir, 'report.md'), markdown(report));
   return report;
 }
