@@ -7,15 +7,13 @@ import { SyntheticSession } from '../acquisition/synthetic/synthetic-session.js'
 import type { SessionClock } from '../core/streams/clock.js';
 import type { SignalSource } from '../core/streams/source.js';
 import type { ApiEvent, ParsedParams, RequestName, RequestResult, SessionStatus, WorkstationApi } from '../api/contract.js';
-import { encodeFrame } from '../api/frames.js';
 import { HimoeError } from '../core/errors.js';
-import { decimateMinMax } from '../core/streams/decimate.js';
 import { ListenerSet } from '../core/streams/source.js';
-import type { RingReadResult } from '../core/streams/ring-buffer.js';
 import { EngineError } from './errors.js';
 import { MarkerSource } from './marker-source.js';
 import { SessionEngine } from './session-engine.js';
 import { LiveInferenceRunner } from './live-inference.js';
+import { PlotFramePublisher } from './plot-frames.js';
 import { SignalQualityPublisher } from './signal-quality.js';
 
 /** Where a recording goes, and what to do when it is complete (index it, write metadata). */
@@ -62,7 +60,7 @@ export class WorkstationService implements WorkstationApi {
   private active: ActiveSession | null = null;
   private starting = false;
   private readonly events = new ListenerSet<ApiEvent>();
-  private readonly views = new Set<{ stop(): void }>();
+  private readonly plots = new PlotFramePublisher();
 
   constructor(private readonly opts: WorkstationOptions) {}
 
@@ -219,6 +217,7 @@ export class WorkstationService implements WorkstationApi {
       quality.detach();
     };
     this.active = { engine, synthetic, markers, target, subject, inference, unsubscribe: detachAll };
+    this.plots.attach(engine);
     try {
       await engine.start({
         recordPath: target?.path,
@@ -226,6 +225,7 @@ export class WorkstationService implements WorkstationApi {
       });
     } catch (err) {
       this.active = null;
+      this.plots.attach(null);
       detachAll();
       await inference?.stop();
       await engine.release();
@@ -240,6 +240,7 @@ export class WorkstationService implements WorkstationApi {
     const a = this.active;
     if (!a) throw new EngineError('NO_SESSION', 'no session is running');
     this.active = null;
+    this.plots.attach(null);
     const durationSec = a.engine.elapsedSec;
     let failed = false;
     try {
@@ -266,56 +267,17 @@ export class WorkstationService implements WorkstationApi {
 
   /**
    * Start sending min/max frames of `streamIds` over the last `timeBaseSec` to `sink`, at
-   * most `maxFps` a second. Frames follow whatever session is running (none when idle).
+   * most `maxFps` a second, as soon as new samples arrive (plot-frames.ts: one decimation per
+   * stream and window for every view, deltas with a keyframe a second). Frames follow
+   * whatever session is running (none when idle).
    */
   openView(p: ParsedParams<'view.subscribe'>, sink: (bytes: Uint8Array) => void): ViewHandle {
-    const reads = new Map<string, RingReadResult>();
-    const outs = new Map<string, Float32Array>();
-    let seq = 0;
-    const tick = () => {
-      const a = this.active;
-      if (!a) return;
-      const now = a.engine.clock.nowSec();
-      const t0 = now - p.timeBaseSec;
-      for (const streamId of p.streamIds) {
-        const buf = a.engine.buffer(streamId);
-        if (!buf) continue;
-        const read = buf.readRange(t0, now + 1, reads.get(streamId));
-        reads.set(streamId, read);
-        // A slow stream gets fewer columns, at least two samples each, so the trace is a line
-        // and not scattered points; a real gap still spans several columns and shows.
-        const rateHz = a.engine.streamRateHz(streamId);
-        const columns = rateHz > 0 ? Math.max(8, Math.min(p.columns, Math.floor((rateHz * p.timeBaseSec) / 2))) : p.columns;
-        const size = buf.channelCount * columns * 2;
-        let out = outs.get(streamId);
-        if (!out || out.length !== size) {
-          out = new Float32Array(size);
-          outs.set(streamId, out);
-        }
-        decimateMinMax(read.values, read.timestamps, read.count, buf.channelCount, t0, now, columns, out);
-        sink(
-          encodeFrame(
-            { viewId: p.viewId, streamId, channels: buf.channelCount, columns, t0Sec: t0, t1Sec: now, latestSec: buf.latestTimeSec, madeAtSec: now, sentAtUnixMs: Date.now(), seq: seq++ },
-            out,
-          ),
-        );
-      }
-    };
-    const timer = setInterval(tick, 1000 / p.maxFps);
-    const view = { stop: () => clearInterval(timer) };
-    this.views.add(view);
-    return {
-      close: () => {
-        view.stop();
-        this.views.delete(view);
-      },
-    };
+    return this.plots.open(p, sink);
   }
 
   /** Stop any session (recording finished cleanly) and every view. */
   async shutdown(): Promise<void> {
-    for (const v of this.views) v.stop();
-    this.views.clear();
+    this.plots.close();
     if (this.active) await this.stop();
     this.events.clear();
   }
