@@ -45,10 +45,10 @@ export interface SyntheticConfig {
   durationSec?: number;
   pacing: 'realtime' | 'fast';
   /**
-   * Simulation step and chunk length (s). Default 0.1 in 'fast' pacing, 0.02 in 'realtime'
-   * (a device delivering every 20 ms, like a serial adapter's latency timer, so live plots
-   * see samples ~20 ms after they are due rather than ~100 ms). The samples do not depend
-   * on it; with packetSamples 0, a lost packet is one chunk.
+   * Simulation step and chunk length (s). Default 0.1 in 'fast' pacing, 0.01 in 'realtime'
+   * (a device delivering every 10 ms, between a Cyton's 4 ms packets and a serial adapter's
+   * 16 ms latency timer, so live plots see samples ~10 ms after they are due rather than
+   * ~100 ms). The samples do not depend on it; with packetSamples 0, a lost packet is one chunk.
    */
   chunkSec?: number;
   eeg?: { rateHz?: number; channels?: string[]; lineNoiseHz?: 50 | 60 | 0 };
@@ -100,7 +100,7 @@ export const DEFAULT_RATES_HZ: Readonly<Record<SyntheticDeviceKey, number>> = {
 export const DEFAULT_GROUND_TRUTH_RATE_HZ = 32;
 export const DEFAULT_CHUNK_SEC = 0.1;
 /** Default chunk length in 'realtime' pacing (s): what a live view waits for a sample at most. */
-export const DEFAULT_REALTIME_CHUNK_SEC = 0.02;
+export const DEFAULT_REALTIME_CHUNK_SEC = 0.01;
 export const DEFAULT_JITTER_SEC = 0.0002;
 export const MAX_DRIFT_PPM = 50;
 const MAX_RATE_HZ = 100_000;

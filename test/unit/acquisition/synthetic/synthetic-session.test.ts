@@ -202,9 +202,9 @@ describe('SyntheticSession pacing and lifecycle', () => {
     await Promise.all(session.sources.map((s) => s.release()));
   });
 
-  it('in realtime pacing delivers 20 ms chunks as soon as their last sample is due', async () => {
+  it('in realtime pacing delivers 10 ms chunks as soon as their last sample is due', async () => {
     const session = new SyntheticSession({ seed: 3, modalities: ['ECG'], pacing: 'realtime', devices: { ecg: { offsetSec: 0, driftPpm: 0, jitterSec: 0 } } });
-    expect(session.config.chunkSec).toBe(0.02);
+    expect(session.config.chunkSec).toBe(0.01);
     const sizes: number[] = [];
     const lagsSec: number[] = [];
     session.sources[0].subscribe((e) => {
@@ -218,9 +218,9 @@ describe('SyntheticSession pacing and lifecycle', () => {
     await Promise.all(session.sources.map((s) => s.release()));
     const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     expect(sizes.length).toBeGreaterThan(10);
-    expect(mid(sizes)).toBeLessThanOrEqual(6);
+    expect(mid(sizes)).toBeLessThanOrEqual(3);
     expect(Math.min(...lagsSec)).toBeGreaterThanOrEqual(0);
-    expect(mid(lagsSec)).toBeLessThan(0.03);
+    expect(mid(lagsSec)).toBeLessThan(0.02);
   });
 
   it('resolves done and leaves no timers or immediates once every source is released mid-run', async () => {
