@@ -66,6 +66,8 @@ async function main(): Promise<void> {
     const clockToUnixMs = performance.timeOrigin + (Date.now() - (performance.timeOrigin + performance.now()));
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
+    const cpu0 = process.cpuUsage();
+    const cpuWall0 = performance.now();
     const stats = await page.evaluate(async ([durSec, originUnixMs]: [number, number]): Promise<PageStats> => {
       const w = window as unknown as { __himoePlotDrawn?: (id: string, h: { sentAtUnixMs?: number; madeAtSec: number; latestSec: number }) => void };
       const waiting: number[] = [];
@@ -119,6 +121,8 @@ async function main(): Promise<void> {
       });
     }, [seconds, clockToUnixMs] as [number, number]);
     loopDelay.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const serverCpuMsPerSec = (cpu.user + cpu.system) / 1000 / ((performance.now() - cpuWall0) / 1000);
     const busyPerSec = (await taskSec()) - busy0;
     const wallSec = (performance.now() - wall0) / 1000;
     const base = { streams: streams.length, eegChannels: 32, timeBaseSec: 10, seconds, loadAvg1m: Math.round(loadavg()[0] * 10) / 10 };
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
         ...base,
       }),
     );
+    console.log(JSON.stringify({ figure: 'server-cpu-ms-per-s', median: r1(serverCpuMsPerSec), definition: 'CPU time (user + system, all threads) of the server process (+ the benchmark driver) per wall second', ...base }));
     const longSum = stats.longTaskMs.reduce((a, b) => a + b, 0);
     console.log(
       JSON.stringify({
