@@ -192,8 +192,9 @@ export async function runEvaluation(options: EvaluateOptions): Promise<Evaluatio
   if (options.outDir !== undefined) {
     await mkdir(join(options.outDir, RUNS_DIR), { recursive: true });
     const previous = await readJson<RunFingerprint>(join(options.outDir, RUN_JSON));
+    // Results of another run are neither mixed in nor overwritten: a later --resume would read them as this run's.
     if (previous !== undefined && stableJson(previous) !== stableJson(fingerprint)) {
-      if (options.resume === true) throw new ModelError('evaluation-mismatch', `${options.outDir} holds results of another run (data, protocol, seed, config or training options differ); use another --out or the same options`, { dir: options.outDir });
+      throw new ModelError('evaluation-mismatch', `${options.outDir} holds results of another run (data, protocol, seed, config or training options differ); use another --out or the same options`, { dir: options.outDir });
     }
     await writeAtomically(join(options.outDir, RUN_JSON), `${JSON.stringify(fingerprint, null, 2)}\n`);
   }

@@ -47,7 +47,7 @@ describe('himoe evaluate', () => {
     expect(run.err).toMatch(/fold 3\/3 early-fusion: done/);
   });
 
-  it('--resume keeps every finished result of the same run, and refuses the results of another run', async () => {
+  it('--resume keeps every finished result of the same run; another run\'s results are neither reused nor overwritten', async () => {
     const out = join(dir, 'loso');
     const first = await report(out);
     const again = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe,early-fusion', '--robustness', '--config', configPath, '--out', out, '--resume');
@@ -58,6 +58,10 @@ describe('himoe evaluate', () => {
     const other = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe', '--seed', '9', '--config', configPath, '--out', out, '--resume');
     expect(other.code).not.toBe(0);
     expect(other.err).toMatch(/holds results of another run/);
+    // Without --resume too: the other run's results are not overwritten.
+    const fresh = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe', '--seed', '9', '--config', configPath, '--out', out);
+    expect(fresh.err).toMatch(/holds results of another run/);
+    expect((await report(out)).run.results).toEqual(first.run.results);
   });
 
   it('shares a run between processes with --only-folds, then completes it with --resume', async () => {
