@@ -3,13 +3,13 @@
 // end to end on one timeline, aligned by core/align, normalised with the subject's own robust
 // statistics, and cut into windows inside each trial, the trial's ratings as constant targets.
 
-import { DEFAULT_MODEL_RATES_HZ, alignSession, windowsOver, type AlignedSession, type Modality, type ModalityInput } from '../../core/align/index.js';
+import { DEFAULT_MODEL_RATES_HZ, windowsOver, type Modality, type ModalityInput } from '../../core/align/index.js';
 import { TRIAL_GAP_SEC } from '../../storage/datasets/import-workspace.js';
 import type { DatasetName, DatasetTrial, EmotionDataset, RatingDimension } from '../../storage/datasets/types.js';
 import { ModelError } from '../errors.js';
 import type { HiMoEConfig, ModalitySpec } from '../himoe/config.js';
 import { selectChannels, type ModalityMatch } from '../io/manifest.js';
-import { normaliseAligned, robustStats, type Example } from '../training/examples.js';
+import { alignForModel, type Example } from '../training/examples.js';
 
 export interface SubjectExamples {
   subject: string;
@@ -185,16 +185,7 @@ class SubjectTimeline {
     const endSec = Math.max(0, ...this.spans.map((s) => s.endSec));
     if (inputs.length === 0 || endSec <= 0) return { subject: this.subject, examples, trials: 0 };
     const config = this.config;
-    const aligned = alignSession(inputs, {
-      startSec: 0,
-      endSec,
-      windowSec: config.windowSec,
-      tokenRateHz: config.tokenRateHz,
-      modelRatesHz: Object.fromEntries(config.modalities.map((s) => [s.modality, s.rateHz])) as AlignedSession['config']['modelRatesHz'],
-      modalities: config.modalities.map((s) => s.modality),
-      channelCounts: Object.fromEntries(config.modalities.map((s) => [s.modality, s.channelLabels.length])),
-    });
-    normaliseAligned(aligned, robustStats(aligned, config));
+    const { aligned } = alignForModel(inputs, config, 0, endSec);
     const D = config.outputs.length;
     let trials = 0;
     for (const span of this.spans) {

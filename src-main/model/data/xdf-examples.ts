@@ -4,7 +4,7 @@
 // windows; targets from a GROUND_TRUTH stream when there is one (NaN otherwise), trials from
 // `onset:LABEL` / `offset:LABEL` markers.
 
-import { alignSession, windowsOver, type AlignedSession, type ModalityInput } from '../../core/align/index.js';
+import { windowsOver, type ModalityInput } from '../../core/align/index.js';
 import { consensusTarget } from '../../core/annotation/target.js';
 import { tracesFromStreams } from '../../core/annotation/trace.js';
 import type { XdfFile, XdfStream } from '../../storage/xdf/index.js';
@@ -12,7 +12,7 @@ import { ModelError } from '../errors.js';
 import type { HiMoEConfig } from '../himoe/config.js';
 import type { Normalisation } from '../himoe/batch.js';
 import { assertStreamsMatch, selectChannels, type StreamCheck } from '../io/manifest.js';
-import { normaliseAligned, robustStats, type Example } from '../training/examples.js';
+import { alignForModel, type Example } from '../training/examples.js';
 
 export interface XdfExamplesOptions {
   /** Subject name of the examples (e.g. the file name). */
@@ -90,17 +90,7 @@ export function xdfExamples(config: HiMoEConfig, file: XdfFile, options: XdfExam
   if (inputs.length === 0) throw new ModelError('no-modality', `${source}: no stream of the model's modalities (${config.modalities.map((s) => s.modality).join(', ')}) has samples`, { source });
   const startSec = Math.min(...inputs.map((i) => i.timestamps[0]!));
   const endSec = Math.max(...inputs.map((i) => i.timestamps[i.timestamps.length - 1]!));
-  const aligned = alignSession(inputs, {
-    startSec,
-    endSec,
-    windowSec: config.windowSec,
-    tokenRateHz: config.tokenRateHz,
-    modelRatesHz: Object.fromEntries(config.modalities.map((s) => [s.modality, s.rateHz])) as AlignedSession['config']['modelRatesHz'],
-    modalities: config.modalities.map((s) => s.modality),
-    channelCounts: Object.fromEntries(config.modalities.map((s) => [s.modality, s.channelLabels.length])),
-  });
-  const normalisation = robustStats(aligned, config);
-  normaliseAligned(aligned, normalisation);
+  const { aligned, normalisation } = alignForModel(inputs, config, startSec, endSec);
 
   const gt = file.streams.find((s) => s.info.type === 'GROUND_TRUTH' && s.timestamps.length > 0);
   const D = config.outputs.length;

@@ -71,6 +71,26 @@ export function sampleTrace(values: Float32Array, rateHz: number, dims: number, 
   }
 }
 
+/**
+ * A session's inputs aligned to a model's modalities, rates and token grid over [startSec,
+ * endSec], normalised in place with the session's own robust statistics (DESIGN §4): the one
+ * preparation every data source (synthetic, XDF, DEAP, DREAMER) shares.
+ */
+export function alignForModel(inputs: ModalityInput[], config: HiMoEConfig, startSec: number, endSec: number): { aligned: AlignedSession; normalisation: Normalisation } {
+  const aligned = alignSession(inputs, {
+    startSec,
+    endSec,
+    windowSec: config.windowSec,
+    tokenRateHz: config.tokenRateHz,
+    modelRatesHz: Object.fromEntries(config.modalities.map((s) => [s.modality, s.rateHz])) as AlignedSession['config']['modelRatesHz'],
+    modalities: config.modalities.map((s) => s.modality),
+    channelCounts: Object.fromEntries(config.modalities.map((s) => [s.modality, s.channelLabels.length])),
+  });
+  const normalisation = robustStats(aligned, config);
+  normaliseAligned(aligned, normalisation);
+  return { aligned, normalisation };
+}
+
 export interface SyntheticExamplesOptions {
   subjectSeed: number;
   durationSec: number;
@@ -108,18 +128,7 @@ export function syntheticExamples(config: HiMoEConfig, options: SyntheticExample
     for (let i = 0; i < n; i++) timestamps[i] = i / sig.rateHz;
     inputs.push({ modality: spec.modality, channelCount: sig.channels.length, nominalRateHz: sig.rateHz, timestamps, values: sig.values, streamId: `synthetic:${keyOf(spec.modality)}` });
   }
-  const modelRatesHz = Object.fromEntries(config.modalities.map((s) => [s.modality, s.rateHz]));
-  const aligned = alignSession(inputs, {
-    startSec: 0,
-    endSec: options.durationSec,
-    windowSec: config.windowSec,
-    tokenRateHz: config.tokenRateHz,
-    modelRatesHz: modelRatesHz as AlignedSession['config']['modelRatesHz'],
-    modalities: config.modalities.map((s) => s.modality),
-    channelCounts: Object.fromEntries(config.modalities.map((s) => [s.modality, s.channelLabels.length])),
-  });
-  const normalisation = robustStats(aligned, config);
-  normaliseAligned(aligned, normalisation);
+  const { aligned, normalisation } = alignForModel(inputs, config, 0, options.durationSec);
   const subject = `synthetic-${options.subjectSeed}`;
   const examples: Example[] = [];
   for (const window of windowsOver(aligned, { hopSec: options.hopSec })) {
