@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { SYNTHETIC_MODALITIES, SyntheticSession } from '../acquisition/synthetic/index.js';
 import { SessionEngine } from '../engine/session-engine.js';
 import { readXdf } from '../storage/xdf/index.js';
-import { AUGMENTATION_NAMES, DEFAULT_AUGMENT, initModelRuntime, loadModel, predictExamples, resolveHiMoEConfig, saveModel, trainHiMoE, type HiMoEConfig, type TrainOptions, type TrainProgress } from '../model/index.js';
+import { AUGMENTATION_NAMES, DEFAULT_AUGMENT, expertNames, initModelRuntime, loadModel, predictExamples, resolveHiMoEConfig, saveModel, trainHiMoE, type HiMoEConfig, type TrainOptions, type TrainProgress } from '../model/index.js';
 import { CORPUS_MANIFEST_JSON, DATA_SPEC_HELP, corpusSubject, holdOutSplit, loadDataset, parseDataSpec, xdfExamples, type CorpusManifest, type CorpusSubject } from '../model/data/index.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
@@ -215,7 +215,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
       try {
         const { examples, streamCheck } = xdfExamples(model.config, file, { subject: basename(opts.in), hopSec, source: opts.in });
         for (const line of streamCheck.messages) io.stderr.write(`note: ${line}\n`);
-        const experts = [...model.config.modalities.map((s) => s.modality as string), ...Array.from({ length: model.config.sharedExperts }, (_, i) => `shared${i}`)];
+        const experts = expertNames(model.config);
         const outputs = model.config.outputs;
         const rows: string[] = [
           `# model ${manifest.name}; session_time_s: window end on the session clock of ${basename(opts.in)}, seconds; ${outputs.join(', ')}: model output in [-1, 1] (mean over the window's tokens); weight_*: Modality Expert Bank routing weight (fraction, mean over the window's tokens; 0 = modality absent)`,

@@ -11,7 +11,7 @@ import { ParamStore } from '../himoe/params.js';
 import { MASKED, addDense, addNorm, addTransformerBlock, causalBias, dense, gelu, layerNorm, transformerBlock, type T } from '../himoe/layers.js';
 import { cccLoss, maskedMse } from '../himoe/losses.js';
 import { ModelError } from '../errors.js';
-import type { HiMoEOutput, LossTerms, Prediction } from '../himoe/model.js';
+import { predictOnce, type HiMoEOutput, type LossTerms, type Prediction } from '../himoe/model.js';
 import type { TrainableModel } from '../training/trainer.js';
 
 export class EarlyFusion implements TrainableModel {
@@ -73,21 +73,7 @@ export class EarlyFusion implements TrainableModel {
   }
 
   predict(batch: WindowBatch): Prediction {
-    const c = this.config;
-    return tf.tidy(() => {
-      const o = this.forward(batch);
-      return {
-        size: batch.size,
-        tokensPerWindow: batch.tokens,
-        outputs: [...c.outputs],
-        experts: [...c.modalities.map((s) => s.modality as string), ...Array.from({ length: c.sharedExperts }, (_, i) => `shared${i}`)],
-        tokens: o.tokenPredictions.dataSync() as Float32Array,
-        windows: o.windowPredictions.dataSync() as Float32Array,
-        modalityWeights: o.modalityWeights.dataSync() as Float32Array,
-        prototypeWeights: o.prototypeWeights.dataSync() as Float32Array,
-        lambdas: new Float32Array(0),
-      };
-    });
+    return predictOnce(this.config, batch, () => this.forward(batch));
   }
 
   dispose(): void {

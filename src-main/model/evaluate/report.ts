@@ -5,6 +5,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { expertNames } from '../himoe/config.js';
 import { writeAtomically } from '../io/model-files.js';
 import { ARCH_DESCRIPTIONS, BASELINES, isArchName } from './architectures.js';
 import type { EvaluationRun, FoldArchResult, TraceSample } from './evaluate.js';
@@ -226,7 +227,7 @@ function plots(run: EvaluationRun, robustness: RobustnessPoint[], outputs: strin
     out.set('traces.svg', `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="${300 * charts.length}" viewBox="0 0 640 ${300 * charts.length}">\n${bodies.map((b, i) => `<g transform="translate(0 ${300 * i})">\n${b}</g>`).join('\n')}\n</svg>\n`);
     const himoe = traces.find((r) => r.arch === 'himoe');
     if (himoe !== undefined) {
-      const experts = [...run.fingerprint.config.modalities.map((s) => s.modality as string), ...Array.from({ length: run.fingerprint.config.sharedExperts }, (_, i) => `shared${i}`)];
+      const experts = expertNames(run.fingerprint.config);
       out.set('routing.svg', stackedAreaChart({
         title: `Hi-MoE routing weights: subject ${himoe.trace.subject}`,
         xLabel: 'session time, s',

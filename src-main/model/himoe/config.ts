@@ -52,6 +52,11 @@ export interface HiMoEConfig {
   ablation: { alignment: AlignmentMode; emotionAttention: EmotionAttention; fusion: FusionMode };
 }
 
+/** Modality Expert Bank expert names: the modalities in config order, then 'shared0', 'shared1', ... */
+export function expertNames(config: Pick<HiMoEConfig, 'modalities' | 'sharedExperts'>): string[] {
+  return [...config.modalities.map((s) => s.modality as string), ...Array.from({ length: config.sharedExperts }, (_, i) => `shared${i}`)];
+}
+
 export const DEFAULT_MODALITY_SPECS: readonly ModalitySpec[] = Object.freeze([
   { modality: 'EEG', rateHz: DEFAULT_MODEL_RATES_HZ.EEG, channelLabels: [...DEFAULT_EEG_CHANNELS] },
   { modality: 'ECG', rateHz: DEFAULT_MODEL_RATES_HZ.ECG, channelLabels: ['ECG-II'] },

@@ -11,7 +11,7 @@ import { ModelError } from '../errors.js';
 import { tf } from '../runtime/index.js';
 import { attendRows, type AttentionOperand } from './attention.js';
 import { allocWindowArrays, fillWindowArrays, type Normalisation, type WindowArrays } from './batch.js';
-import { lambdaInit, patchFeatureSize, tokensPerWindow, type HiMoEConfig } from './config.js';
+import { expertNames, lambdaInit, patchFeatureSize, tokensPerWindow, type HiMoEConfig } from './config.js';
 import { MASKED, encodeTime, timeEncodingFrequencies, type T } from './layers.js';
 import type { HiMoE, Prediction } from './model.js';
 
@@ -368,7 +368,7 @@ export class HiMoEInference {
     });
     this.lambdas = lambdas;
     this.head = plain('head', d, c.outputs.length);
-    this.experts = [...c.modalities.map((s) => s.modality as string), ...Array.from({ length: S }, (_, i) => `shared${i}`)];
+    this.experts = expertNames(c);
   }
 
   /** Predictions for the windows (same outputs as HiMoE.predict on batchWindows(windows)). */

@@ -6,7 +6,7 @@
 
 import { ModelError } from '../errors.js';
 import { tf, type Rng } from '../runtime/index.js';
-import { lambdaInit, patchFeatureSize, resolveHiMoEConfig, type HiMoEConfig } from './config.js';
+import { expertNames, lambdaInit, patchFeatureSize, resolveHiMoEConfig, type HiMoEConfig } from './config.js';
 import type { WindowBatch } from './batch.js';
 import { ParamStore } from './params.js';
 import {
@@ -81,6 +81,32 @@ export interface LossTerms {
   mse: tf.Scalar;
   alignment: tf.Scalar;
   balance: tf.Scalar;
+}
+
+/**
+ * Run a forward pass in tf.tidy and download its outputs as plain arrays (no tensor outlives the
+ * call): predict() of Hi-MoE and of any network with the HiMoEOutput shape.
+ */
+export function predictOnce(config: HiMoEConfig, batch: WindowBatch, forward: () => HiMoEOutput): Prediction {
+  let prediction: Prediction | undefined;
+  tf.tidy(() => {
+    prediction = downloadPrediction(config, batch, forward());
+  });
+  return prediction!;
+}
+
+function downloadPrediction(config: HiMoEConfig, batch: WindowBatch, o: HiMoEOutput): Prediction {
+  return {
+    size: batch.size,
+    tokensPerWindow: batch.tokens,
+    outputs: [...config.outputs],
+    experts: expertNames(config),
+    tokens: o.tokenPredictions.dataSync() as Float32Array,
+    windows: o.windowPredictions.dataSync() as Float32Array,
+    modalityWeights: o.modalityWeights.dataSync() as Float32Array,
+    prototypeWeights: o.prototypeWeights.dataSync() as Float32Array,
+    lambdas: o.lambdas.dataSync() as Float32Array,
+  };
 }
 
 export class HiMoE {
@@ -320,21 +346,7 @@ export class HiMoE {
 
   /** Inference on a batch: runs in tf.tidy and returns plain arrays (no tensor outlives the call). */
   predict(batch: WindowBatch): Prediction {
-    const c = this.config;
-    return tf.tidy(() => {
-      const o = this.forward(batch);
-      return {
-        size: batch.size,
-        tokensPerWindow: batch.tokens,
-        outputs: [...c.outputs],
-        experts: [...c.modalities.map((s) => s.modality as string), ...Array.from({ length: c.sharedExperts }, (_, i) => `shared${i}`)],
-        tokens: o.tokenPredictions.dataSync() as Float32Array,
-        windows: o.windowPredictions.dataSync() as Float32Array,
-        modalityWeights: o.modalityWeights.dataSync() as Float32Array,
-        prototypeWeights: o.prototypeWeights.dataSync() as Float32Array,
-        lambdas: o.lambdas.dataSync() as Float32Array,
-      };
-    });
+    return predictOnce(this.config, batch, () => this.forward(batch));
   }
 
   /** Training loss of DESIGN §4: sum_dims (1 - CCC) + alpha MSE + beta InfoNCE + gamma balance. */
