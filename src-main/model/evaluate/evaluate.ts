@@ -10,8 +10,8 @@ import type { Modality } from '../../core/align/types.js';
 import { ModelError } from '../errors.js';
 import type { HiMoEConfig } from '../himoe/config.js';
 import { writeAtomically } from '../io/model-files.js';
-import type { RegressionMetrics } from '../metrics.js';
-import { scorePredictions, type ExamplePrediction, type TrainProgress } from '../training/trainer.js';
+import { regressionMetrics, type RegressionMetrics } from '../metrics.js';
+import type { ExamplePrediction, TrainProgress } from '../training/trainer.js';
 import type { Example } from '../training/examples.js';
 import type { Dataset } from '../data/index.js';
 import { ARCHITECTURES, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
@@ -134,11 +134,36 @@ function traceOf(examples: readonly Example[], predictions: readonly ExamplePred
   return samples.sort((a, b) => a.tSec - b.tSec);
 }
 
-/** Score a trained regressor on a fold's test set, clean and under every perturbation of the grid. */
+/**
+ * Score predictions on every labelled token of the test windows, the same tokens for every
+ * architecture: where a model has no input in reach of a token (eeg-only on a window that lost its
+ * EEG, a token inside a gap) it predicts neutral, 0 on the [-1, 1] scale. Scoring only the tokens a
+ * model has input for would let a model that sees less be judged on an easier, smaller set.
+ */
+export function scoreLabelledTokens(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[]): RegressionMetrics {
+  const D = outputs.length;
+  const preds: number[] = [];
+  const targets: number[] = [];
+  predictions.forEach((p, e) => {
+    const y = examples[e]!.targets;
+    for (let r = 0; r < p.scored.length; r++) {
+      let labelled = true;
+      for (let d = 0; d < D; d++) if (!Number.isFinite(y[r * D + d]!)) labelled = false;
+      if (!labelled) continue;
+      for (let d = 0; d < D; d++) {
+        preds.push(p.scored[r] === 1 ? p.tokens[r * D + d]! : 0);
+        targets.push(y[r * D + d]!);
+      }
+    }
+  });
+  return regressionMetrics(preds, targets, outputs);
+}
+
+/** Score a trained regressor on a fold's test set, clean and under every perturbation of the grid (scoreLabelledTokens). */
 export function testRegressor(regressor: Regressor, fold: Fold, options: { config: HiMoEConfig; seed: number; robustness: RobustnessGrid | false; signal?: AbortSignal; onPerturbation?: () => void }): Pick<FoldArchResult, 'metrics' | 'robustness' | 'trace'> {
   const outputs = options.config.outputs;
   const clean = regressor.predict(fold.test);
-  const metrics = scorePredictions(clean, fold.test, outputs);
+  const metrics = scoreLabelledTokens(clean, fold.test, outputs);
   const subject = fold.testSubjects[0]!;
   const own = fold.test.map((e, i) => [e, clean[i]!] as const).filter(([e]) => e.subject === subject);
   const trace = { subject, samples: traceOf(own.map(([e]) => e), own.map(([, p]) => p), outputs.length) };
@@ -148,7 +173,7 @@ export function testRegressor(regressor: Regressor, fold: Fold, options: { confi
       for (const level of options.robustness[kind]) {
         if (options.signal?.aborted === true) return { metrics, robustness, trace };
         const perturbed = perturbExamples(fold.test, { kind, level }, options.seed * 1000 + fold.index, referenceOf(options.config));
-        robustness.push({ kind, level, metrics: scorePredictions(regressor.predict(perturbed), perturbed, outputs) });
+        robustness.push({ kind, level, metrics: scoreLabelledTokens(regressor.predict(perturbed), perturbed, outputs) });
         options.onPerturbation?.();
       }
     }

@@ -146,7 +146,7 @@ function markdown(r: EvaluationReport): string {
     `Model config: ${c.modalities.map((s) => `${s.modality} ${s.channelLabels.length} ch @ ${s.rateHz} Hz`).join(', ')}; d=${c.dModel}, ${c.heads} heads, encoder ${c.encoderLayers} / temporal ${c.temporalLayers} / emotion ${c.emotionLayers} layers, ${c.prototypes} prototypes, window ${c.windowSec} s at ${c.tokenRateHz} tokens/s.`,
     `Training (every architecture alike): ${Object.entries(fp.train).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')}.`,
     fp.fixedModel !== undefined ? `A trained model (${fp.fixedModel}) was scored on every fold's test set without retraining.` : '',
-    `Scores: per fold over every scored token of the test windows (tokens at ${c.tokenRateHz} Hz, ${c.windowSec} s causal windows), then mean ± s.d. over folds. A token is scored where it has a label and the model has input in reach: under the modality-missing perturbation a window keeps at least one modality, so the multimodal models are scored on every token, while eeg-only is scored only on the windows that kept EEG.`,
+    `Scores: per fold over every scored token of the test windows (tokens at ${c.tokenRateHz} Hz, ${c.windowSec} s causal windows), then mean ± s.d. over folds. Every architecture is scored on the same tokens, every token with a label; where a model has no input in reach of a token (eeg-only on a window that lost its EEG, a token inside a gap) it predicts neutral (0).`,
     '',
     '## Results (all modalities present)',
     '',
