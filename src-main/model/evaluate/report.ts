@@ -36,10 +36,24 @@ export interface RobustnessPoint {
   meanCcc: number;
 }
 
+/** A comparison fold by fold: Hi-MoE's advantage in each fold where both arms have a result. */
+export interface PairedDifference {
+  /** Mean over folds of Hi-MoE's advantage (its CCC minus the other's; or the other's drop minus Hi-MoE's). */
+  mean: number;
+  /** 95 % confidence interval of that mean (Student t over folds); NaN with fewer than 2 folds. */
+  ci95: [number, number];
+  /** Folds in which Hi-MoE was ahead, and folds compared. */
+  foldsAhead: number;
+  folds: number;
+}
+
 export interface Claim {
   claim: string;
+  /** The issue's criterion on the means over folds. */
   passed: boolean;
   detail: string;
+  /** The same comparison paired by fold, to tell a difference from fold-to-fold noise. */
+  paired?: PairedDifference;
 }
 
 export interface EvaluationReport {
@@ -105,32 +119,72 @@ export function summarise(run: EvaluationRun): { summary: ArchSummary[]; robustn
 }
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+const signed3 = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}` : 'n/a');
 
-/** The comparisons of issue 3 item 10, on whatever this run holds (skipped when an arm is missing). */
-export function acceptanceClaims(summary: ArchSummary[], robustness: RobustnessPoint[], outputs: string[]): Claim[] {
+// Two-sided 95 % quantiles of Student's t for 1-30 degrees of freedom (beyond: the normal 1.96).
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** Mean, t-based 95 % CI and sign count of per-fold differences (NaN entries are left out). */
+export function pairedDifference(differences: readonly number[]): PairedDifference {
+  const v = differences.filter(Number.isFinite);
+  const { mean, sd } = meanSd(v);
+  const half = v.length > 1 ? (T975[v.length - 2] ?? 1.96) * (sd / Math.sqrt(v.length)) : Number.NaN;
+  return { mean, ci95: [mean - half, mean + half], foldsAhead: v.filter((x) => x > 0).length, folds: v.length };
+}
+
+function describePaired(p: PairedDifference): string {
+  const ci = Number.isFinite(p.ci95[0]) ? ` (95 % CI ${signed3(p.ci95[0])} to ${signed3(p.ci95[1])})` : '';
+  return `by fold: Hi-MoE ahead ${signed3(p.mean)}${ci}, in ${p.foldsAhead} of ${p.folds} folds`;
+}
+
+/** One fold's CCC on dimension d, clean ('none') or under a perturbation; NaN when not in the result. */
+function foldCcc(r: FoldArchResult | undefined, kind: PerturbationKind | 'none', level: number, d: string): number {
+  const metrics = kind === 'none' ? r?.metrics : r?.robustness.find((p) => p.kind === kind && Math.abs(p.level - level) < 1e-9)?.metrics;
+  return metrics?.dimensions[d]?.ccc ?? Number.NaN;
+}
+
+/**
+ * The comparisons of issue 3 item 10, on whatever this run holds (skipped when an arm is missing).
+ * `passed` is the issue's criterion on the means over folds. With the per-fold results, each claim
+ * also carries the comparison paired by fold (mean advantage, 95 % CI, folds ahead), and the drop
+ * claims say what fraction of its clean CCC each model keeps: an absolute drop is bounded by what a
+ * model had learned, so a model that learned little of a dimension has little to lose.
+ */
+export function acceptanceClaims(summary: ArchSummary[], robustness: RobustnessPoint[], outputs: string[], results: readonly FoldArchResult[] = []): Claim[] {
   const claims: Claim[] = [];
   const himoe = summary.find((s) => s.arch === 'himoe');
   if (himoe === undefined) return claims;
+  const folds = [...new Set(results.map((r) => r.fold))].sort((a, b) => a - b);
+  const at = (arch: string, fold: number) => results.find((r) => r.arch === arch && r.fold === fold);
+  const paired = (advantage: (fold: number) => number): Pick<Claim, 'paired'> => (folds.length > 0 ? { paired: pairedDifference(folds.map(advantage)) } : {});
+  const withPaired = (detail: string, p: Pick<Claim, 'paired'>) => (p.paired !== undefined && p.paired.folds > 0 ? `${detail}; ${describePaired(p.paired)}` : detail);
   for (const b of BASELINES) {
     const base = summary.find((s) => s.arch === b);
     if (base === undefined) continue;
     for (const d of outputs) {
       const h = himoe.dimensions[d]!.ccc.mean;
       const o = base.dimensions[d]!.ccc.mean;
-      claims.push({ claim: `Hi-MoE beats ${b} in ${d} CCC (all modalities present)`, passed: h > o, detail: `${f3(h)} vs ${f3(o)}` });
+      const p = paired((f) => foldCcc(at('himoe', f), 'none', 0, d) - foldCcc(at(b, f), 'none', 0, d));
+      claims.push({ claim: `Hi-MoE beats ${b} in ${d} CCC (all modalities present)`, passed: h > o, detail: withPaired(`${f3(h)} vs ${f3(o)}`, p), ...p });
     }
   }
-  const drop = (arch: string, kind: PerturbationKind, level: number, d: string) => {
-    const clean = robustness.find((p) => p.arch === arch && p.kind === 'none');
-    const pert = robustness.find((p) => p.arch === arch && p.kind === kind && Math.abs(p.level - level) < 1e-9);
-    return clean !== undefined && pert !== undefined ? clean.ccc[d]! - pert.ccc[d]! : Number.NaN;
-  };
+  const point = (arch: string, kind: PerturbationKind | 'none', level: number) => robustness.find((p) => p.arch === arch && p.kind === kind && (kind === 'none' || Math.abs(p.level - level) < 1e-9));
+  const drop = (arch: string, kind: PerturbationKind, level: number, d: string) => (point(arch, 'none', 0)?.ccc[d] ?? Number.NaN) - (point(arch, kind, level)?.ccc[d] ?? Number.NaN);
+  const kept = (arch: string, kind: PerturbationKind, level: number, d: string) => (point(arch, kind, level)?.ccc[d] ?? Number.NaN) / (point(arch, 'none', 0)?.ccc[d] ?? Number.NaN);
+  const pct = (v: number) => (Number.isFinite(v) ? `${Math.round(100 * v)} %` : 'n/a');
   for (const [kind, level, label] of [['modality-missing', 0.5, '50 % modality-missing rate'], ['shift', 1, '1 s asynchrony shift']] as const) {
     for (const d of outputs) {
       const h = drop('himoe', kind, level, d);
       const e = drop('early-fusion', kind, level, d);
       if (!Number.isFinite(h) || !Number.isFinite(e)) continue;
-      claims.push({ claim: `at a ${label}, Hi-MoE's ${d} CCC falls by less than early fusion's`, passed: h < e, detail: `drop ${f3(h)} vs ${f3(e)}` });
+      const foldDrop = (arch: string, f: number) => foldCcc(at(arch, f), 'none', 0, d) - foldCcc(at(arch, f), kind, level, d);
+      const p = paired((f) => foldDrop('early-fusion', f) - foldDrop('himoe', f));
+      claims.push({
+        claim: `at a ${label}, Hi-MoE's ${d} CCC falls by less than early fusion's`,
+        passed: h < e,
+        detail: withPaired(`drop ${f3(h)} vs ${f3(e)} (keeps ${pct(kept('himoe', kind, level, d))} vs ${pct(kept('early-fusion', kind, level, d))} of its clean CCC)`, p),
+        ...p,
+      });
     }
   }
   return claims;
@@ -253,7 +307,7 @@ export async function writeReport(run: EvaluationRun, outDir: string): Promise<E
     outputs,
     summary,
     robustness,
-    claims: acceptanceClaims(summary, robustness, outputs),
+    claims: acceptanceClaims(summary, robustness, outputs, run.results),
     plots: [...svgs.keys()],
   };
   for (const [name, svg] of svgs) await writeFile(join(outDir, name), svg);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptanceClaims, meanSd, summarise, writeReport, type EvaluationRun, type FoldArchResult } from '../../../../src-main/model/evaluate/index.js';
+import { acceptanceClaims, meanSd, pairedDifference, summarise, writeReport, type EvaluationRun, type FoldArchResult } from '../../../../src-main/model/evaluate/index.js';
 import { lineChart, niceTicks } from '../../../../src-main/model/evaluate/svg.js';
 import { resolveHiMoEConfig } from '../../../../src-main/model/himoe/index.js';
 
@@ -64,13 +64,37 @@ describe('evaluation report', () => {
     expect(summary.map((s) => s.arch)).toEqual(['himoe', 'early-fusion']);
     expect(summary[0]!.dimensions.valence!.ccc.mean).toBeCloseTo(0.5, 12);
     expect(summary[0]!.dimensions.valence!.ccc.sd).toBeCloseTo(Math.SQRT2 * 0.1, 12);
-    const claims = acceptanceClaims(summary, robustness, outputs);
+    const claims = acceptanceClaims(summary, robustness, outputs, r.results);
     const byClaim = Object.fromEntries(claims.map((c) => [c.claim, c.passed]));
     expect(byClaim['Hi-MoE beats early-fusion in valence CCC (all modalities present)']).toBe(true);
     expect(byClaim['Hi-MoE beats early-fusion in arousal CCC (all modalities present)']).toBe(false);
     expect(byClaim["at a 50 % modality-missing rate, Hi-MoE's valence CCC falls by less than early fusion's"]).toBe(true);
     expect(byClaim["at a 1 s asynchrony shift, Hi-MoE's arousal CCC falls by less than early fusion's"]).toBe(false);
-    expect(claims.find((c) => c.claim.startsWith('at a 50 %') && c.claim.includes('valence'))!.detail).toBe('drop 0.050 vs 0.200');
+    // Hi-MoE keeps 0.45/0.5 = 90 % of its clean valence CCC, early fusion 0.2/0.4 = 50 %; it is ahead by 0.15 in both folds (no spread, so a zero-width CI).
+    const missing = claims.find((c) => c.claim.startsWith('at a 50 %') && c.claim.includes('valence'))!;
+    expect(missing.detail).toBe('drop 0.050 vs 0.200 (keeps 90 % vs 50 % of its clean CCC); by fold: Hi-MoE ahead +0.150 (95 % CI +0.150 to +0.150), in 2 of 2 folds');
+    expect(missing.paired).toMatchObject({ foldsAhead: 2, folds: 2 });
+    expect(missing.paired!.mean).toBeCloseTo(0.15, 12);
+    // Without per-fold results the claims are the means alone.
+    expect(acceptanceClaims(summary, robustness, outputs).every((c) => c.paired === undefined && !c.detail.includes('by fold'))).toBe(true);
+  });
+
+  it('pairs a comparison by fold: mean advantage, a Student t 95 % CI, and the folds ahead', () => {
+    // Differences 0.1, 0.3, -0.1, 0.1: mean 0.1, s.d. sqrt(0.08/3), t(3) = 3.182.
+    const p = pairedDifference([0.1, 0.3, -0.1, 0.1, Number.NaN]);
+    const half = 3.182 * Math.sqrt(0.08 / 3) / 2;
+    expect(p.mean).toBeCloseTo(0.1, 12);
+    expect(p.ci95[0]).toBeCloseTo(0.1 - half, 12);
+    expect(p.ci95[1]).toBeCloseTo(0.1 + half, 12);
+    expect(p).toMatchObject({ foldsAhead: 3, folds: 4 });
+    expect(Number.isNaN(pairedDifference([0.2]).ci95[0])).toBe(true);
+    // Per-fold CCC differences from results: himoe 0.6/0.4 vs eeg-only 0.5/0.6 in valence -> +0.1 and -0.2.
+    const r = run([result(0, 'himoe', 0.6, 0.7, 0, 0), result(1, 'himoe', 0.4, 0.5, 0, 0), result(0, 'eeg-only', 0.5, 0.1, 0, 0), result(1, 'eeg-only', 0.6, 0.1, 0, 0)]);
+    const { summary, robustness, outputs } = summarise(r);
+    const valence = acceptanceClaims(summary, robustness, outputs, r.results).find((c) => c.claim === 'Hi-MoE beats eeg-only in valence CCC (all modalities present)')!;
+    expect(valence.passed).toBe(false);
+    expect(valence.paired!.mean).toBeCloseTo(-0.05, 12);
+    expect(valence.paired).toMatchObject({ foldsAhead: 1, folds: 2 });
   });
 
   it('writes report.json, report.md with the results table and the plots it links', async () => {
@@ -79,7 +103,7 @@ describe('evaluation report', () => {
     const report = await writeReport(run([result(0, 'himoe', 0.6, 0.7, 0.05, 0.01), result(0, 'eeg-only', 0.2, 0.1, 0.1, 0.1)]), dir);
     const md = await readFile(join(dir, 'report.md'), 'utf8');
     expect(md).toMatch(/\| himoe \| 100 \| 0\.600 ± 0\.000 \|/);
-    expect(md).toMatch(/\| Hi-MoE beats eeg-only in valence CCC \(all modalities present\) \| 0\.600 vs 0\.200 \| pass \|/);
+    expect(md).toMatch(/\| Hi-MoE beats eeg-only in valence CCC \(all modalities present\) \| 0\.600 vs 0\.200; by fold: Hi-MoE ahead \+0\.400, in 1 of 1 folds \| pass \|/);
     expect(report.plots.sort()).toEqual(['robustness-modality-missing.svg', 'robustness-shift.svg', 'routing.svg', 'traces.svg']);
     for (const p of report.plots) {
       expect(md).toContain(`(${p})`);
