@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { access, constants, mkdir, readFile, readdir, rename, stat, symlink, copyFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -22,6 +23,12 @@ import { findDeapFiles } from '../storage/datasets/deap/deap.js';
 import { EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, isValidId, sessionDir } from '../storage/workspace.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
+
+/**
+ * Scheduling niceness of the evaluation process: training is batch work that would otherwise take
+ * a core from acquisition and live inference, so it runs below them (on Windows: below normal).
+ */
+export const EVALUATION_NICE = 10;
 
 /** Files of a run folder written by the workstation (the rest is `himoe evaluate --out`'s). */
 export const REQUEST_JSON = 'request.json';
@@ -348,6 +355,13 @@ export class EvaluationRunner {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, EVALUATION_NICE);
+      } catch {
+        // The platform may refuse (e.g. a sandbox); the run then goes on at normal priority.
+      }
+    }
     let resolveExit!: () => void;
     const a: ActiveRun = {
       id,

@@ -5,13 +5,13 @@
 // would leave the workspace refused.
 
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-main/api/contract.js';
 import { requests } from '../../../src-main/api/contract.js';
 import { EVALUATION_ARCHS, type ApiEvaluationProgress, type ApiEvaluationRun } from '../../../src-main/api/requests-evaluation.js';
-import { EvaluationRunner, STATUS_JSON, progressEvent } from '../../../src-main/engine/evaluation-handlers.js';
+import { EVALUATION_NICE, EvaluationRunner, STATUS_JSON, progressEvent } from '../../../src-main/engine/evaluation-handlers.js';
 import type { WorkstationService } from '../../../src-main/engine/workstation-service.js';
 import { ARCHITECTURES } from '../../../src-main/model/evaluate/architectures.js';
 
@@ -149,6 +149,9 @@ describe('evaluation handlers', () => {
     const h = handlers(runner());
     const { id } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service);
     await expect(h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service)).rejects.toMatchObject({ code: 'EVALUATION_RUNNING' });
+    // The run is batch work: it runs below the recording and live inference.
+    const { pid } = JSON.parse(readFileSync(join(ws, 'evaluations', id, STATUS_JSON), 'utf8')) as { pid: number };
+    expect(getPriority(pid)).toBe(EVALUATION_NICE);
     expect((await h['evaluation.list']({}, service)).active).toBe(id);
     await waitFor('done', doneOf(id));
     expect((await h['evaluation.list']({}, service)).active).toBeNull();
