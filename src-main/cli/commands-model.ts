@@ -51,6 +51,15 @@ export async function readTrainConfig(path: string): Promise<TrainConfigFile> {
   return value as TrainConfigFile;
 }
 
+/**
+ * The line printed as each subject of a dataset is loaded: `data 3/23: s03`, or `data 3: s03` while
+ * the total is not known yet (DREAMER's subjects are counted as the file is read). The Evaluate
+ * view parses it (engine/evaluation-handlers.ts).
+ */
+export function dataProgressLine(name: string, index: number, total: number): string {
+  return total > 0 ? `data ${index + 1}/${total}: ${name}\n` : `data ${index + 1}: ${name}\n`;
+}
+
 /** The training-loop options of a --config file's "train" part, with the epochs the caller decided. */
 export function loopOptions(t: TrainFileOptions, epochs: number): Required<Pick<TrainOptions, 'epochs' | 'augment'>> & Pick<TrainOptions, 'batchSize' | 'learningRate' | 'warmupSteps' | 'maxStepsPerEpoch' | 'patience'> {
   return {
@@ -154,7 +163,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
       const seed = parseNumberFlag('--seed', opts.seed, { min: 0, integer: true });
       const hopSec = t.hopSec ?? 2;
       const runtime = await initModelRuntime({ log: (line) => io.stderr.write(`${line}\n`) });
-      const dataset = await loadDataset(spec, config, { hopSec, onSubject: (name, i, n) => io.stderr.write(`data ${i + 1}/${n}: ${name}\n`) });
+      const dataset = await loadDataset(spec, config, { hopSec, onSubject: (name, i, n) => io.stderr.write(dataProgressLine(name, i, n)) });
       const split = holdOutSplit(dataset);
       io.stderr.write(`${split.train.length} training / ${split.validation.length} validation windows; ${split.protocol}\n`);
       const loop = loopOptions(t, epochs);

@@ -414,11 +414,11 @@ export class EvaluationRunner {
       a.stderrTail.push(text);
       if (a.stderrTail.length > 40) a.stderrTail.shift();
       void writeFile(join(dir, LOG_FILE), `${text}\n`, { flag: 'a' }).catch(() => {});
-      const m = /^data (\d+)\/(\d+): (.*)$/.exec(text);
+      const m = /^data (\d+)(?:\/(\d+))?: (.*)$/.exec(text);
       if (m) {
         publish({
           kind: 'evaluation.progress', id, phase: 'data', fraction: 0, done: 0, total: 1, fold: null, folds: null, arch: null, epoch: null, epochs: null, validationCcc: null,
-          elapsedSec: (Date.now() - spawnedMs) / 1000, etaSec: null, message: `loading data: ${m[1]}/${m[2]} ${m[3]}`,
+          elapsedSec: (Date.now() - spawnedMs) / 1000, etaSec: null, message: `loading data: ${m[2] !== undefined ? `${m[1]}/${m[2]}` : m[1]} ${m[3]}`,
         });
       }
     });

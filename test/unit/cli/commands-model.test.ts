@@ -140,3 +140,11 @@ describe('himoe synth-corpus, train and predict', () => {
     expect(run.err).toContain(join(dir, 'no-model', 'manifest.json'));
   });
 });
+
+describe('data loading progress line', () => {
+  it('says "i/n" when the subject count is known and "i" alone while it is not (DREAMER is counted as it is read)', async () => {
+    const { dataProgressLine } = await import('../../../src-main/cli/commands-model.js');
+    expect(dataProgressLine('s03', 2, 23)).toBe('data 3/23: s03\n');
+    expect(dataProgressLine('s01', 0, 0)).toBe('data 1: s01\n');
+  });
+});

@@ -36,7 +36,8 @@ const step = Number(process.env.FAKE_STEP_MS ?? 30);
 let stop = false;
 process.on('SIGINT', () => { stop = true; });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-for (let s = 0; s < subjects; s++) { process.stderr.write('data ' + (s + 1) + '/' + subjects + ': S' + s + '\n'); }
+// The first subject's line has no total, as while DREAMER's subjects are still being counted.
+for (let s = 0; s < subjects; s++) { process.stderr.write('data ' + (s + 1) + (s === 0 ? '' : '/' + subjects) + ': S' + s + '\n'); }
 const total = subjects * archs.length;
 let done = 0; const results = []; const t0 = Date.now();
 const line = (o) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -123,6 +124,7 @@ describe('evaluation handlers', () => {
     // Progress: data loading, then fractions that never go back, ending at 1 (6 of 6 units).
     const progress = progressOf(id);
     expect(progress[0]!.phase).toBe('data');
+    expect(progress.filter((p) => p.phase === 'data').map((p) => p.message)).toEqual(['loading data: 1 S0', 'loading data: 2/3 S1', 'loading data: 3/3 S2']);
     const fractions = progress.map((p) => p.fraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(fractions[fractions.length - 1]).toBe(1);
