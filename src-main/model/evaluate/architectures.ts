@@ -7,7 +7,7 @@
 import { HiMoE } from '../himoe/model.js';
 import type { HiMoEConfig, ModalitySpec } from '../himoe/config.js';
 import { ModelError } from '../errors.js';
-import { predictExamples, trainHiMoE, type ExamplePrediction, type TrainOptions, type TrainProgress, type TrainableModel } from '../training/trainer.js';
+import { predictExamples, scorePredictions, trainHiMoE, type ExamplePrediction, type TrainOptions, type TrainProgress, type TrainableModel } from '../training/trainer.js';
 import type { Example } from '../training/examples.js';
 import { EarlyFusion } from './early-fusion.js';
 
@@ -20,7 +20,7 @@ export const ARCH_DESCRIPTIONS: Readonly<Record<ArchName, string>> = {
   himoe: 'Hi-MoE, every module of DESIGN §4',
   'eeg-only': 'Hi-MoE on the EEG modality alone',
   'early-fusion': 'early fusion: all modalities\' patch features concatenated per token, zero imputation, causal transformer, same head',
-  'late-fusion': 'late fusion: one unimodal Hi-MoE per modality, predictions averaged over the modalities available at each token',
+  'late-fusion': 'late fusion: one unimodal Hi-MoE per modality; at each token the predictions of the modalities available there are averaged, per output weighted by each model\'s validation CCC',
   'ablation-no-alignment': 'Hi-MoE without the cross-modal alignment module (no time-aware cross-attention, no InfoNCE)',
   'ablation-softmax-attention': 'Hi-MoE with plain softmax attention instead of differential attention in the Emotion Expert Bank',
   'ablation-mean-fusion': 'Hi-MoE with the mean of the available modalities instead of the Modality Expert Bank',
@@ -35,7 +35,7 @@ export interface Regressor {
   arch: ArchName;
   parameters: number;
   /** Epochs trained and the best epoch of each member network (late fusion has one per modality). */
-  training: Array<{ member: string; epochs: number; bestEpoch: number; bestValidationCcc: number }>;
+  training: Array<{ member: string; epochs: number; bestEpoch: number; bestValidationCcc: number; /** Late fusion: this member's weight per output (lateFusionWeights). */ fusionWeights?: Record<string, number> }>;
   predict(examples: readonly Example[]): ExamplePrediction[];
   dispose(): void;
 }
@@ -96,8 +96,23 @@ class SingleRegressor implements Regressor {
 }
 
 /**
- * Late fusion: each token's prediction is the mean of the unimodal models whose modality is
- * available there (scored where any is); the weights report that equal split.
+ * Decision-level fusion weights: each member's CCC on each output over the validation windows,
+ * floored at 0 ([member][output]). A unimodal model that learned nothing of an output (no valence
+ * in EDA, say) then does not dilute the members that did; an equal mean would, and would make late
+ * fusion a weaker baseline than the usual performance-weighted decision fusion.
+ */
+export function lateFusionWeights(members: readonly Regressor[], validation: readonly Example[], outputs: readonly string[]): number[][] {
+  return members.map((m) => {
+    const metrics = scorePredictions(m.predict(validation), validation, outputs);
+    return outputs.map((d) => Math.max(0, metrics.dimensions[d]?.ccc ?? 0) || 0);
+  });
+}
+
+/**
+ * Late fusion: each token's prediction, per output, is the mean of the unimodal models whose
+ * modality is available there, weighted by `weights[member][output]` (equal where every available
+ * member's weight is 0); scored where any member is. The reported modality weights are each
+ * member's share, averaged over the outputs.
  */
 export class LateFusion implements Regressor {
   readonly arch = 'late-fusion' as const;
@@ -109,7 +124,13 @@ export class LateFusion implements Regressor {
     private readonly outputs: number,
     private readonly sharedExperts: number,
     readonly training: Regressor['training'],
-  ) {}
+    /** [member][output] fusion weights (lateFusionWeights); default equal. */
+    private readonly weights: readonly (readonly number[])[] = members.map(() => new Array<number>(outputs).fill(1)),
+  ) {
+    if (weights.length !== members.length || weights.some((w) => w.length !== outputs || w.some((v) => !(v >= 0)))) {
+      throw new ModelError('invalid-config', `late fusion needs one non-negative weight per member (${members.length}) and output (${outputs})`);
+    }
+  }
 
   get parameters(): number {
     return this.members.reduce((n, m) => n + m.parameters, 0);
@@ -126,15 +147,19 @@ export class LateFusion implements Regressor {
       const weights = new Float32Array(L * E);
       const scored = new Uint8Array(L);
       for (let r = 0; r < L; r++) {
-        let count = 0;
-        for (let m = 0; m < M; m++) if (per[m]![e]!.scored[r] === 1) count++;
+        const available = per.map((p) => p[e]!.scored[r] === 1);
+        const count = available.filter(Boolean).length;
         if (count === 0) continue;
         scored[r] = 1;
-        for (let m = 0; m < M; m++) {
-          const p = per[m]![e]!;
-          if (p.scored[r] !== 1) continue;
-          weights[r * E + m] = 1 / count;
-          for (let d = 0; d < D; d++) tokens[r * D + d]! += p.tokens[r * D + d]! / count;
+        for (let d = 0; d < D; d++) {
+          let total = 0;
+          for (let m = 0; m < M; m++) if (available[m]) total += this.weights[m]![d]!;
+          for (let m = 0; m < M; m++) {
+            if (!available[m]) continue;
+            const share = total > 0 ? this.weights[m]![d]! / total : 1 / count;
+            tokens[r * D + d]! += share * per[m]![e]!.tokens[r * D + d]!;
+            weights[r * E + m]! += share / D;
+          }
         }
       }
       const window = new Float32Array(D);
@@ -180,7 +205,14 @@ export async function trainArchitecture(arch: ArchName, o: TrainArchOptions, reu
     throw error;
   }
   const owned = new Set(members.filter((m) => m !== reuse?.eegOnly));
-  return new LateFusion(members, owned, o.config.outputs.length, o.config.sharedExperts, members.flatMap((m) => m.training.map((t) => ({ ...t, member: t.member === 'eeg-only' ? 'late-fusion/EEG (the eeg-only model)' : t.member }))));
+  const outputs = o.config.outputs;
+  const weights = lateFusionWeights(members, o.validation, outputs);
+  const training = members.flatMap((m, i) => m.training.map((t) => ({
+    ...t,
+    member: t.member === 'eeg-only' ? 'late-fusion/EEG (the eeg-only model)' : t.member,
+    fusionWeights: Object.fromEntries(outputs.map((d, k) => [d, weights[i]![k]!])),
+  })));
+  return new LateFusion(members, owned, outputs.length, o.config.sharedExperts, training, weights);
 }
 
 /** A given, already trained model as a regressor (himoe evaluate --model). */

@@ -1,7 +1,7 @@
 // Public face of the evaluation (issue 3 item 5): architectures (Hi-MoE, baselines, ablations),
 // protocols (LOSO, trial-wise k-fold), robustness perturbations, the run and its report.
 
-export { ABLATIONS, ARCHITECTURES, ARCH_DESCRIPTIONS, BASELINES, LateFusion, archConfig, fixedRegressor, isArchName, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
+export { ABLATIONS, ARCHITECTURES, ARCH_DESCRIPTIONS, BASELINES, LateFusion, archConfig, fixedRegressor, isArchName, lateFusionWeights, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
 export { EarlyFusion } from './early-fusion.js';
 export { PROTOCOLS, losoFolds, makeFolds, subjectKFolds, type Fold, type ProtocolName } from './protocol.js';
 export { DEFAULT_ROBUSTNESS_GRID, PERTURBATION_UNITS, perturbExamples, perturbWindow, type Perturbation, type PerturbationKind, type RobustnessGrid } from './robustness.js';

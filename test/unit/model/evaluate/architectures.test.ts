@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchWindows, disposeBatch } from '../../../../src-main/model/himoe/index.js';
-import { EarlyFusion, LateFusion, archConfig, trainArchitecture, type Regressor } from '../../../../src-main/model/evaluate/index.js';
+import { EarlyFusion, LateFusion, archConfig, lateFusionWeights, trainArchitecture, type Regressor } from '../../../../src-main/model/evaluate/index.js';
 import { initModelRuntime, tf } from '../../../../src-main/model/runtime/index.js';
 import type { Example, ExamplePrediction } from '../../../../src-main/model/training/index.js';
 import { cloneWindow, randomTargets, randomWindow, smallConfig } from '../himoe/fixtures.js';
@@ -91,11 +91,51 @@ describe('evaluation architectures', () => {
     expect(p!.window[0]).toBeCloseTo((0.4 - 0.5) / 2, 6);
   });
 
+  it('late fusion weights each available member per output (equal where every available weight is 0)', () => {
+    const L = 2;
+    const member = (values: number[], scored: number[]): Regressor => ({
+      arch: 'eeg-only',
+      parameters: 1,
+      training: [],
+      predict: (ex) => ex.map((): ExamplePrediction => ({ tokens: Float32Array.from(values), window: new Float32Array(2), modalityWeights: new Float32Array(L * 2), prototypeWeights: new Float32Array(L), scored: Uint8Array.from(scored) })),
+      dispose: () => undefined,
+    });
+    // Valence weights 3:1, arousal weights 0:0 (equal). Token 1: only b is available.
+    const a = member([0.2, -0.4, 9, 9], [1, 0]);
+    const b = member([0.6, 0.0, -0.5, 0.5], [1, 1]);
+    const late = new LateFusion([a, b], new Set(), 2, 1, [], [[0.6, 0], [0.2, 0]]);
+    const [p] = late.predict(examples(1, 1));
+    expect(p!.tokens[0]).toBeCloseTo(0.75 * 0.2 + 0.25 * 0.6, 6);
+    expect(p!.tokens[1]).toBeCloseTo(-0.2, 6);
+    expect(Array.from(p!.tokens.subarray(2))).toEqual([-0.5, 0.5]);
+    // Shares averaged over the outputs: a (0.75 + 0.5) / 2, b (0.25 + 0.5) / 2.
+    expect(p!.modalityWeights[0]).toBeCloseTo(0.625, 6);
+    expect(p!.modalityWeights[1]).toBeCloseTo(0.375, 6);
+    expect(() => new LateFusion([a, b], new Set(), 2, 1, [], [[1, 1]])).toThrow(/one non-negative weight per member/);
+    expect(() => new LateFusion([a, b], new Set(), 2, 1, [], [[1, -1], [1, 1]])).toThrow(/non-negative/);
+  });
+
+  it('late fusion weights come from each member\'s validation CCC per output, floored at 0', () => {
+    const val = examples(3, 20);
+    // A member that predicts the targets has CCC 1; one that predicts their negation has CCC -1 -> weight 0.
+    const oracle = (sign: number): Regressor => ({
+      arch: 'eeg-only',
+      parameters: 1,
+      training: [],
+      predict: (ex) => ex.map((e): ExamplePrediction => ({ tokens: e.targets.map((v) => (Number.isNaN(v) ? 0 : sign * v)), window: new Float32Array(2), modalityWeights: new Float32Array(0), prototypeWeights: new Float32Array(0), scored: Uint8Array.from({ length: e.targets.length / 2 }, (_, r) => (Number.isNaN(e.targets[2 * r]!) ? 0 : 1)) })),
+      dispose: () => undefined,
+    });
+    const w = lateFusionWeights([oracle(1), oracle(-1)], val, config.outputs);
+    expect(w[0]!.map((v) => Number(v.toFixed(6)))).toEqual([1, 1]);
+    expect(w[1]).toEqual([0, 0]);
+  });
+
   it('late fusion reuses a given eeg-only model as its EEG member and disposes only its own members', async () => {
     const o = { config, train: examples(8, 1), validation: examples(4, 50), options: { seed: 1, epochs: 1, batchSize: 4, maxStepsPerEpoch: 1 } };
     const eegOnly = await trainArchitecture('eeg-only', o);
     const late = await trainArchitecture('late-fusion', o, { eegOnly });
     expect(late.training.map((t) => t.member)).toEqual(['late-fusion/EEG (the eeg-only model)', 'late-fusion/ECG', 'late-fusion/EDA']);
+    for (const t of late.training) expect(Object.keys(t.fusionWeights ?? {})).toEqual(config.outputs);
     expect(late.parameters).toBeGreaterThan(eegOnly.parameters);
     late.dispose();
     // The eeg-only model still works after the late fusion is gone.
