@@ -3,4 +3,4 @@
 
 export * from './types.js';
 export { alignSession, validateInputs, type AlignSessionOptions } from './aligner.js';
-export { assembleWindow, windowsOver, countWindows, summarisePatches, type WindowsOverOptions } from './window.js';
+export { assembleWindow, windowsOver, countWindows, summarisePatches, type AssembleOptions, type WindowsOverOptions } from './window.js';

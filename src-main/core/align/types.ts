@@ -131,9 +131,11 @@ export interface WindowModality {
   samplesPerPatch: number;
   /** Session time of row 0 of x. */
   startSec: number;
-  /** T x channelCount, T = L x samplesPerPatch; exactly 0 where mask is 0. */
+  /** T x channelCount, T = L x samplesPerPatch; exactly 0 where mask is 0. May be a view of an
+   *  aligned session's array shared with overlapping windows (windowsOver with shareAligned):
+   *  never write it in place; copy first (copyModality of model/training/augment). */
   x: Float32Array;
-  /** T availability mask. */
+  /** T availability mask; shared like x (never write it in place). */
   mask: Uint8Array;
   /** L patch times, seconds: the mean session time of the samples present in the patch when
    *  the patch is present; the patch's nominal centre (the mean time of all its samples, the

@@ -86,6 +86,21 @@ function emptyWindowModality(channelCount: number, rateHz: number, samplesPerPat
   };
 }
 
+/** How assembleWindow builds a window from an aligned session. */
+export interface AssembleOptions {
+  /**
+   * Offline datasets only: a window lying wholly inside the aligned span takes `x` and `mask` as
+   * `subarray` views of the aligned session's arrays instead of copies (with 8 s windows at a
+   * 2 s hop every sample would otherwise be stored 4 times, 16 times at 0.5 s). Windows that reach
+   * past either end are still copied (zero padding); patchTimesSec / patchPresent are always the
+   * window's own. A shared window must never be written (copy it first, e.g. copyModality of
+   * model/training/augment), since a write changes the session and every overlapping window;
+   * and any in-place change of the aligned arrays (per-subject normalisation) must happen before
+   * the windows are cut. Ignored when the source is raw inputs (the live path always copies).
+   */
+  shareAligned?: boolean;
+}
+
 /**
  * Assemble the model window ending at `windowEndSec` ([windowEndSec - windowSec, windowEndSec)).
  * Each modality contributes the L consecutive patches of its own grid whose last one ends at or
@@ -99,12 +114,14 @@ function emptyWindowModality(channelCount: number, rateHz: number, samplesPerPat
  * windowEndSec only: strictly causal, as live inference must be. Windows cut from an aligned
  * session instead carry the anti-aliasing filter's look-ahead (half the kernel, e.g. ~0.14 s
  * at 256 -> 128 Hz, ~0.56 s at 32 -> 32 Hz) into their last samples. For a stable grid phase
- * in live use pass `anchorsSec` (each stream's first timestamp) in `config`.
+ * in live use pass `anchorsSec` (each stream's first timestamp) in `config`. With
+ * `options.shareAligned` a window inside an aligned session's span holds views of its arrays.
  */
 export function assembleWindow(
   source: AlignedSession | readonly ModalityInput[],
   windowEndSec: number,
   config?: Partial<AlignConfig>,
+  options?: AssembleOptions,
 ): ModelWindow {
   if (!Number.isFinite(windowEndSec)) {
     throw new AlignError('invalid-span', `assembleWindow: windowEndSec must be finite seconds, got ${windowEndSec}`, { windowEndSec });
@@ -135,13 +152,29 @@ export function assembleWindow(
       }
       const firstPatch = lastPatchIndex(am.startSec, rateHz, geometry.patchSec, windowEndSec) - patches + 1;
       const s0 = firstPatch * s;
-      wm = emptyWindowModality(am.channelCount, rateHz, s, am.startSec + s0 / rateHz, patches);
-      const kLo = Math.max(0, -s0);
-      const kHi = Math.min(length, am.length - s0);
-      if (kHi > kLo) {
-        const c = am.channelCount;
-        wm.x.set(am.x.subarray((s0 + kLo) * c, (s0 + kHi) * c), kLo * c);
-        wm.mask.set(am.mask.subarray(s0 + kLo, s0 + kHi), kLo);
+      const c = am.channelCount;
+      const startSec = am.startSec + s0 / rateHz;
+      if (options?.shareAligned === true && s0 >= 0 && s0 + length <= am.length) {
+        // Wholly inside the aligned span: views of the session's arrays, no copy (read-only by contract).
+        wm = {
+          channelCount: c,
+          rateHz,
+          samplesPerPatch: s,
+          startSec,
+          x: am.x.subarray(s0 * c, (s0 + length) * c),
+          mask: am.mask.subarray(s0, s0 + length),
+          patchTimesSec: new Float64Array(patches),
+          patchPresent: new Uint8Array(patches),
+        };
+      } else {
+        // Copied, zero-padded (mask 0) where the window reaches past either end of the span.
+        wm = emptyWindowModality(c, rateHz, s, startSec, patches);
+        const kLo = Math.max(0, -s0);
+        const kHi = Math.min(length, am.length - s0);
+        if (kHi > kLo) {
+          wm.x.set(am.x.subarray((s0 + kLo) * c, (s0 + kHi) * c), kLo * c);
+          wm.mask.set(am.mask.subarray(s0 + kLo, s0 + kHi), kLo);
+        }
       }
     } else {
       const input = byModality[m];
@@ -182,6 +215,8 @@ export interface WindowsOverOptions {
   lastEndSec?: number;
   windowSec?: number;
   minPresentFraction?: number;
+  /** Windows inside the span share the aligned arrays (see AssembleOptions.shareAligned: never write them). */
+  shareAligned?: boolean;
 }
 
 /** Number of windows windowsOver yields for these options. */
@@ -206,5 +241,6 @@ export function* windowsOver(aligned: AlignedSession, options: WindowsOverOption
   const overrides: Partial<AlignConfig> = {};
   if (options.windowSec !== undefined) overrides.windowSec = options.windowSec;
   if (options.minPresentFraction !== undefined) overrides.minPresentFraction = options.minPresentFraction;
-  for (let k = 0; k < count; k++) yield assembleWindow(aligned, firstEndSec + k * hopSec, overrides);
+  const assemble: AssembleOptions = { shareAligned: options.shareAligned === true };
+  for (let k = 0; k < count; k++) yield assembleWindow(aligned, firstEndSec + k * hopSec, overrides, assemble);
 }
