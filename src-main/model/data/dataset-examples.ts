@@ -114,6 +114,9 @@ export interface DatasetExamplesOptions {
   /** Subject name of the examples from the dataset's subject id (e.g. "deap-s01" -> "s01"). */
   subjectName: (id: string) => string;
   onSubject?: (name: string, index: number) => void;
+  /** Windows share the subject's aligned arrays (default true; never write them, see
+   *  AssembleOptions.shareAligned); false copies every window. */
+  shareAligned?: boolean;
 }
 
 interface TrialSpan {
@@ -170,7 +173,7 @@ class SubjectTimeline {
   }
 
   /** Align, normalise (the subject's median / IQR over all its trials), cut windows inside each trial. */
-  finish(hopSec: number): SubjectExamples {
+  finish(hopSec: number, shareAligned: boolean): SubjectExamples {
     const inputs: ModalityInput[] = [];
     for (const plan of this.plans) {
       const p = this.pieces.get(plan.modality);
@@ -190,7 +193,8 @@ class SubjectTimeline {
     let trials = 0;
     for (const span of this.spans) {
       let any = false;
-      for (const window of windowsOver(aligned, { hopSec, firstEndSec: span.startSec + config.windowSec, lastEndSec: span.endSec })) {
+      // Normalised in place by alignForModel before any window is cut, so windows may share the arrays.
+      for (const window of windowsOver(aligned, { hopSec, firstEndSec: span.startSec + config.windowSec, lastEndSec: span.endSec, shareAligned })) {
         const L = window.referenceTimesSec.length;
         const targets = new Float32Array(L * D);
         for (let j = 0; j < L; j++) for (let d = 0; d < D; d++) targets[j * D + d] = span.targets[d]!;
@@ -224,7 +228,7 @@ export async function datasetExamples(dataset: EmotionDataset, config: HiMoEConf
   let current: { id: string; timeline: SubjectTimeline } | undefined;
   const flush = () => {
     if (current === undefined) return;
-    const done = current.timeline.finish(options.hopSec);
+    const done = current.timeline.finish(options.hopSec, options.shareAligned ?? true);
     subjects.push(done);
     options.onSubject?.(done.subject, subjects.length - 1);
     current = undefined;
@@ -256,6 +260,8 @@ export interface ReadDatasetOptions {
   /** Name in messages, e.g. the data SPEC. */
   source: string;
   onSubject?: (name: string, index: number, total: number) => void;
+  /** See DatasetExamplesOptions.shareAligned (default true). */
+  shareAligned?: boolean;
 }
 
 /** A dataset's examples per subject (named by its id without the "deap-" / "dreamer-" prefix), the
@@ -270,6 +276,7 @@ export async function readDatasetExamples(reader: DatasetReader, config: HiMoECo
     source: options.source,
     subjectName: (id) => (id.startsWith(prefix) ? id.slice(prefix.length) : id),
     onSubject: (name, i) => options.onSubject?.(name, i, total),
+    ...(options.shareAligned !== undefined ? { shareAligned: options.shareAligned } : {}),
   });
   return { subjects, notes, trials: subjects.reduce((n, s) => n + s.trials, 0) };
 }

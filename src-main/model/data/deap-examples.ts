@@ -27,7 +27,7 @@ export interface DeapExamples {
  * arousal (and dominance or liking when the model outputs them) on 1-9 mapped to (r - 5) / 4,
  * constant over the trial.
  */
-export async function deapExamples(dir: string, config: HiMoEConfig, options: { hopSec: number; source?: string; onSubject?: (name: string, index: number, total: number) => void }): Promise<DeapExamples> {
+export async function deapExamples(dir: string, config: HiMoEConfig, options: { hopSec: number; source?: string; onSubject?: (name: string, index: number, total: number) => void; shareAligned?: boolean }): Promise<DeapExamples> {
   const reader: DatasetReader = {
     name: 'DEAP',
     modalities: DEAP_MODALITIES,

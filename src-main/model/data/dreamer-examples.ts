@@ -31,7 +31,7 @@ export interface DreamerExamples {
  * mapped to (r - 3) / 2, constant over the clip. The subject count is not known before the file
  * has been read, so `onSubject` gets total 0.
  */
-export async function dreamerExamples(file: string, config: HiMoEConfig, options: { hopSec: number; source?: string; onSubject?: (name: string, index: number, total: number) => void }): Promise<DreamerExamples> {
+export async function dreamerExamples(file: string, config: HiMoEConfig, options: { hopSec: number; source?: string; onSubject?: (name: string, index: number, total: number) => void; shareAligned?: boolean }): Promise<DreamerExamples> {
   const reader: DatasetReader = {
     name: 'DREAMER',
     modalities: DREAMER_MODALITIES,

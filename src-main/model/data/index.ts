@@ -45,25 +45,30 @@ function subjectOf(examples: Example[], subject: string): SubjectExamples {
   return { subject, examples, trials: new Set(examples.map((e) => e.trial).filter((t) => !t.endsWith('/rest'))).size };
 }
 
-/** Resolve a data SPEC (text or parsed) into examples per subject for a model config. */
-export async function loadDataset(specOrText: DataSpec | string, config: HiMoEConfig, options: { hopSec: number; onSubject?: (name: string, index: number, total: number) => void }): Promise<Dataset> {
+/**
+ * Resolve a data SPEC (text or parsed) into examples per subject for a model config. The windows
+ * share each session's aligned arrays (no per-window copy; `shareAligned: false` copies them):
+ * read them, never write them (copy first, as augmentation and the robustness perturbations do).
+ */
+export async function loadDataset(specOrText: DataSpec | string, config: HiMoEConfig, options: { hopSec: number; onSubject?: (name: string, index: number, total: number) => void; shareAligned?: boolean }): Promise<Dataset> {
   const spec = typeof specOrText === 'string' ? parseDataSpec(specOrText) : specOrText;
+  const shareAligned = options.shareAligned ?? true;
   const subjects: SubjectExamples[] = [];
   if (spec.kind === 'synthetic') {
     for (let i = 0; i < spec.subjects; i++) {
       const s = corpusSubject(spec.seed, i, spec.trials);
-      const { examples } = syntheticExamples(config, { subjectSeed: s.seed, durationSec: s.durationSec, hopSec: options.hopSec, stimuli: s.stimuli });
+      const { examples } = syntheticExamples(config, { subjectSeed: s.seed, durationSec: s.durationSec, hopSec: options.hopSec, stimuli: s.stimuli, shareAligned });
       subjects.push(subjectOf(examples, s.subject));
       options.onSubject?.(s.subject, i, spec.subjects);
     }
     return { spec, synthetic: true, subjects, description: `Synthetic corpus: ${spec.subjects} subjects x ${spec.trials} trials of the built-in generator (corpus seed ${spec.seed}), ideal signals with the generator's valence/arousal as targets.` };
   }
   if (spec.kind === 'deap') {
-    const { subjects: deap, description } = await deapExamples(spec.dir, config, { hopSec: options.hopSec, source: spec.text, ...(options.onSubject ? { onSubject: options.onSubject } : {}) });
+    const { subjects: deap, description } = await deapExamples(spec.dir, config, { hopSec: options.hopSec, source: spec.text, shareAligned, ...(options.onSubject ? { onSubject: options.onSubject } : {}) });
     return { spec, synthetic: false, subjects: deap, description };
   }
   if (spec.kind === 'dreamer') {
-    const { subjects: dreamer, description } = await dreamerExamples(spec.file, config, { hopSec: options.hopSec, source: spec.text, ...(options.onSubject ? { onSubject: options.onSubject } : {}) });
+    const { subjects: dreamer, description } = await dreamerExamples(spec.file, config, { hopSec: options.hopSec, source: spec.text, shareAligned, ...(options.onSubject ? { onSubject: options.onSubject } : {}) });
     return { spec, synthetic: false, subjects: dreamer, description };
   }
   const files = await findXdfFiles(spec.dir);
@@ -72,7 +77,7 @@ export async function loadDataset(specOrText: DataSpec | string, config: HiMoECo
   for (const [i, path] of files.entries()) {
     const file = await readXdf(path);
     const name = relative(spec.dir, path) || basename(path);
-    const { examples } = xdfExamples(config, file, { subject: name.replace(/\.xdf$/i, ''), hopSec: options.hopSec, requireTargets: true, source: path });
+    const { examples } = xdfExamples(config, file, { subject: name.replace(/\.xdf$/i, ''), hopSec: options.hopSec, requireTargets: true, source: path, shareAligned });
     if (!file.streams.some((s) => s.info.type === 'GROUND_TRUTH' && s.info.id !== '' && /synthetic/i.test(`${s.info.name} ${s.info.sourceId}`))) synthetic = false;
     subjects.push(subjectOf(examples, name.replace(/\.xdf$/i, '')));
     options.onSubject?.(name, i, files.length);

@@ -23,6 +23,9 @@ export interface XdfExamplesOptions {
   requireTargets?: boolean;
   /** Name of the session in messages. */
   source?: string;
+  /** Windows inside the session share its aligned arrays (default true; never write them, see
+   *  AssembleOptions.shareAligned); false copies every window. */
+  shareAligned?: boolean;
 }
 
 export interface XdfExamples {
@@ -111,7 +114,8 @@ export function xdfExamples(config: HiMoEConfig, file: XdfFile, options: XdfExam
   const gtValues = gt !== undefined ? numeric(gt, source) : undefined;
   const trials = trialSpans(file);
   const examples: Example[] = [];
-  for (const window of windowsOver(aligned, { hopSec: options.hopSec })) {
+  // alignForModel normalised the aligned arrays in place, so the windows may share them.
+  for (const window of windowsOver(aligned, { hopSec: options.hopSec, shareAligned: options.shareAligned ?? true })) {
     const targets = new Float32Array(window.referenceTimesSec.length * D).fill(Number.NaN);
     if (gt !== undefined) for (let d = 0; d < D; d++) interpolateAt(gt.timestamps, gtValues!, gt.channelCount, gtChannels[d]!, window.referenceTimesSec, targets, D, d);
     else if (consensus !== null) {

@@ -97,6 +97,9 @@ export interface SyntheticExamplesOptions {
   /** Step between window ends, seconds. */
   hopSec: number;
   stimuli?: StimulusSchedule;
+  /** Windows inside the session share its aligned arrays (default true; never write them, see
+   *  AssembleOptions.shareAligned); false copies every window. */
+  shareAligned?: boolean;
 }
 
 /**
@@ -131,7 +134,8 @@ export function syntheticExamples(config: HiMoEConfig, options: SyntheticExample
   const { aligned, normalisation } = alignForModel(inputs, config, 0, options.durationSec);
   const subject = `synthetic-${options.subjectSeed}`;
   const examples: Example[] = [];
-  for (const window of windowsOver(aligned, { hopSec: options.hopSec })) {
+  // Normalised in place above, so the windows may share the aligned arrays.
+  for (const window of windowsOver(aligned, { hopSec: options.hopSec, shareAligned: options.shareAligned ?? true })) {
     const targets = new Float32Array(window.referenceTimesSec.length * dims);
     sampleTrace(rec.groundTruth.values, rec.groundTruth.rateHz, 2, window.referenceTimesSec, targets);
     const t = window.endSec;
