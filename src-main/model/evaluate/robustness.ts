@@ -8,7 +8,7 @@
 
 import type { Modality, ModelWindow, WindowModality } from '../../core/align/types.js';
 import { seededRng, type Rng } from '../runtime/index.js';
-import { copyModality, dropAll, resummarise } from '../training/augment.js';
+import { copyModality, dropAll, resummarise, shiftContent } from '../training/augment.js';
 import type { Example } from '../training/examples.js';
 
 export type PerturbationKind = 'modality-missing' | 'segment-missing' | 'shift' | 'jitter';
@@ -103,17 +103,8 @@ export function perturbWindow(window: ModelWindow, p: Perturbation, rng: Rng, re
       }
       break;
     case 'shift':
-      for (const [m, wm] of Object.entries(modalities) as Array<[Modality, WindowModality]>) {
-        if (m === reference) continue;
-        const n = Math.round(p.level * wm.rateHz);
-        const C = wm.channelCount;
-        // Sample k now holds what was at k - n: content s seconds old under the current stamp.
-        for (let k = wm.mask.length - 1; k >= 0; k--) {
-          const src = k - n;
-          wm.mask[k] = src >= 0 ? wm.mask[src]! : 0;
-          for (let c = 0; c < C; c++) wm.x[k * C + c] = src >= 0 ? wm.x[src * C + c]! : 0;
-        }
-      }
+      // Sample k now holds what was at k - n: content s seconds old under the current stamp.
+      for (const [m, wm] of Object.entries(modalities) as Array<[Modality, WindowModality]>) if (m !== reference) shiftContent(wm, Math.round(p.level * wm.rateHz));
       break;
     case 'jitter': {
       const out = finish(window, modalities);

@@ -1,7 +1,8 @@
 // Training augmentations of DESIGN §4 on model windows: modality dropout (keep >= 1), segment
-// dropout (0.5-5 s gaps), per-modality time shifts of the patch times (clock offsets up to
-// +-2 s), timestamp jitter, sampling-rate perturbation (+-2 %) and amplitude scaling. Each draws
-// from the given seeded PRNG and returns a new window (the input is not changed).
+// dropout (0.5-5 s gaps), per-modality time shifts (up to +-2 s: the modality's content moves
+// against its timestamps, as from a device whose latency or clock offset is not corrected),
+// timestamp jitter, sampling-rate perturbation (+-2 %) and amplitude scaling. Each draws from the
+// given seeded PRNG and returns a new window (the input is not changed).
 
 import type { Modality, ModelWindow, WindowModality } from '../../core/align/types.js';
 import type { Rng } from '../runtime/index.js';
@@ -13,7 +14,7 @@ export interface AugmentOptions {
   /** Probability per modality of one missing segment. */
   segmentDropout: number;
   segmentSec: [number, number];
-  /** Probability per modality of a clock shift, uniform in +-maxShiftSec. */
+  /** Probability per modality of a time shift of its content (shiftContent), uniform in +-maxShiftSec. */
   timeShift: number;
   maxShiftSec: number;
   /** Standard deviation of the per-patch timestamp jitter, seconds. */
@@ -41,7 +42,7 @@ export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
 });
 
 /** Names of the augmentations, for the manifest. */
-export const AUGMENTATION_NAMES = ['modality dropout', 'segment dropout (0.5-5 s)', 'time shift (+-2 s)', 'timestamp jitter', 'sampling-rate perturbation (+-2 %)', 'amplitude scaling'];
+export const AUGMENTATION_NAMES = ['modality dropout', 'segment dropout (0.5-5 s)', 'time shift of a modality\'s content against its timestamps (+-2 s)', 'timestamp jitter', 'sampling-rate perturbation (+-2 %)', 'amplitude scaling'];
 
 /** A deep copy of one modality of a window (the perturbations of the evaluation use it too). */
 export function copyModality(wm: WindowModality): WindowModality {
@@ -57,6 +58,28 @@ export function resummarise(wm: WindowModality, minPresentFraction: number): voi
 export function dropAll(wm: WindowModality): void {
   wm.x.fill(0);
   wm.mask.fill(0);
+}
+
+/**
+ * Move a modality's samples n places later in the window (n < 0: earlier) while their timestamps
+ * stay: the sample stamped t then holds what the body showed at t - n / rateHz, as from a device
+ * whose latency or clock offset is not corrected. Windows are cut by timestamps, so this, and not
+ * a shift of the patch times over unmoved samples, is what such a device gives the model. Samples
+ * moved in from outside the window are missing (value 0, mask 0). Patch summaries are not updated
+ * (resummarise).
+ */
+export function shiftContent(wm: WindowModality, n: number): void {
+  const T = wm.mask.length;
+  const C = wm.channelCount;
+  if (n === 0 || T === 0) return;
+  // Walk against the direction of the move so every source sample is read before it is overwritten.
+  for (let i = 0; i < T; i++) {
+    const k = n > 0 ? T - 1 - i : i;
+    const src = k - n;
+    const inside = src >= 0 && src < T;
+    wm.mask[k] = inside ? wm.mask[src]! : 0;
+    for (let c = 0; c < C; c++) wm.x[k * C + c] = inside ? wm.x[src * C + c]! : 0;
+  }
 }
 
 /** Resample the window's samples by factor (1 + change) about the window end (linear interpolation, mask by nearest). */
@@ -101,6 +124,7 @@ export function augmentWindow(window: ModelWindow, rng: Rng, options: AugmentOpt
       const gain = Math.exp(rng.range(-Math.log(options.maxGain), Math.log(options.maxGain)));
       for (let i = 0; i < wm.x.length; i++) wm.x[i] = wm.x[i]! * gain;
       if (rng.uniform() < options.rateChange) perturbRate(wm, rng.range(-options.maxRateChange, options.maxRateChange));
+      if (rng.uniform() < options.timeShift) shiftContent(wm, Math.round(rng.range(-options.maxShiftSec, options.maxShiftSec) * wm.rateHz));
       if (rng.uniform() < options.segmentDropout) {
         const len = Math.round(rng.range(options.segmentSec[0], options.segmentSec[1]) * wm.rateHz);
         const start = rng.int(Math.max(1, T - Math.min(len, T) + 1));
@@ -111,8 +135,7 @@ export function augmentWindow(window: ModelWindow, rng: Rng, options: AugmentOpt
       }
     }
     resummarise(wm, options.minPresentFraction);
-    const shift = rng.uniform() < options.timeShift ? rng.range(-options.maxShiftSec, options.maxShiftSec) : 0;
-    for (let p = 0; p < wm.patchTimesSec.length; p++) wm.patchTimesSec[p] = wm.patchTimesSec[p]! + shift + options.jitterSec * rng.gaussian();
+    for (let p = 0; p < wm.patchTimesSec.length; p++) wm.patchTimesSec[p] = wm.patchTimesSec[p]! + options.jitterSec * rng.gaussian();
     let on = 0;
     for (let k = 0; k < T; k++) on += wm.mask[k]!;
     availability[m] = T > 0 ? on / T : 0;

@@ -2,7 +2,7 @@
 // augmentations, Adam, and the resumable, seeded training loop with early stopping.
 
 export { Adam, DEFAULT_ADAM, type AdamOptions } from './adam.js';
-export { AUGMENTATION_NAMES, DEFAULT_AUGMENT, augmentWindow, type AugmentOptions } from './augment.js';
+export { AUGMENTATION_NAMES, DEFAULT_AUGMENT, augmentWindow, shiftContent, type AugmentOptions } from './augment.js';
 export { alignForModel, normaliseAligned, robustStats, sampleTrace, syntheticExamples, type Example, type SyntheticExamplesOptions } from './examples.js';
 export {
   CHECKPOINT_BIN,

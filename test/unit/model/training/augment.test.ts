@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AUGMENT, augmentWindow } from '../../../../src-main/model/training/index.js';
+import { DEFAULT_AUGMENT, augmentWindow, shiftContent } from '../../../../src-main/model/training/index.js';
 import { seededRng } from '../../../../src-main/model/runtime/index.js';
 import { cloneWindow, randomWindow, smallConfig } from '../himoe/fixtures.js';
 
@@ -38,19 +38,48 @@ describe('window augmentations', () => {
     }
   });
 
-  it('shifts a modality\'s patch times by at most 2 s and jitters them, without touching the input window', () => {
+  it('moves a modality\'s samples by at most 2 s against unchanged timestamps (the uncovered edge missing), without touching the input window', () => {
     const w = randomWindow(config, 3);
+    for (const wm of Object.values(w.modalities)) for (let i = 0; i < wm!.x.length; i++) wm!.x[i] = i + 1;
     const before = cloneWindow(w);
-    const a = augmentWindow(w, seededRng(3, 'aug'), { ...none, timeShift: 1, jitterSec: 0.01 });
-    expect(w).toEqual(before);
-    for (const [m, wm] of Object.entries(a.modalities)) {
-      const orig = w.modalities[m as 'EEG']!.patchTimesSec;
-      const shifts = Array.from(wm!.patchTimesSec).map((t, i) => t - orig[i]!);
-      const mean = shifts.reduce((s, x) => s + x, 0) / shifts.length;
-      expect(Math.abs(mean)).toBeLessThanOrEqual(2.01);
-      expect(Math.abs(mean)).toBeGreaterThan(0);
-      for (const s of shifts) expect(Math.abs(s - mean)).toBeLessThan(0.06);
+    const moves = new Set<number>();
+    for (let seed = 0; seed < 12; seed++) {
+      const a = augmentWindow(w, seededRng(seed, 'aug'), { ...none, timeShift: 1 });
+      expect(w).toEqual(before);
+      for (const [m, wm] of Object.entries(a.modalities)) {
+        const orig = w.modalities[m as 'EEG']!;
+        // The stamps are not what moves: a patch's time stays inside its own span (it is the mean
+        // time of its present samples, so a partly emptied patch moves by less than half a patch).
+        const halfPatchSec = wm!.samplesPerPatch / wm!.rateHz / 2;
+        for (let p = 0; p < orig.patchTimesSec.length; p++) expect(Math.abs(wm!.patchTimesSec[p]! - orig.patchTimesSec[p]!)).toBeLessThanOrEqual(halfPatchSec);
+        const C = wm!.channelCount;
+        const T = wm!.mask.length;
+        const k = Array.from(wm!.mask).findIndex((v) => v === 1);
+        // The first present sample tells the move: sample k holds original sample src.
+        const n = k > 0 ? k : -(Math.round(wm!.x[0]! - 1) / C);
+        moves.add(Math.sign(n));
+        expect(Math.abs(n) / wm!.rateHz, m).toBeLessThanOrEqual(2 + 1 / wm!.rateHz);
+        for (let j = 0; j < T; j++) {
+          const src = j - n;
+          const inside = src >= 0 && src < T;
+          expect(wm!.mask[j], `${m} sample ${j}`).toBe(inside ? 1 : 0);
+          expect(wm!.x[j * C], `${m} sample ${j}`).toBe(inside ? orig.x[src * C] : 0);
+        }
+      }
     }
+    expect(moves.has(-1) && moves.has(1)).toBe(true);
+  });
+
+  it('shiftContent moves samples later or earlier in place and leaves the uncovered edge missing', () => {
+    const wm = { channelCount: 2, rateHz: 4, samplesPerPatch: 2, startSec: 0, x: Float32Array.from([1, 10, 2, 20, 3, 30, 4, 40]), mask: Uint8Array.from([1, 1, 0, 1]), patchTimesSec: new Float64Array(2), patchPresent: new Uint8Array(2) };
+    const later = { ...wm, x: wm.x.slice(), mask: wm.mask.slice() };
+    shiftContent(later, 1);
+    expect(Array.from(later.x)).toEqual([0, 0, 1, 10, 2, 20, 3, 30]);
+    expect(Array.from(later.mask)).toEqual([0, 1, 1, 0]);
+    const earlier = { ...wm, x: wm.x.slice(), mask: wm.mask.slice() };
+    shiftContent(earlier, -2);
+    expect(Array.from(earlier.x)).toEqual([3, 30, 4, 40, 0, 0, 0, 0]);
+    expect(Array.from(earlier.mask)).toEqual([0, 1, 0, 0]);
   });
 
   it('scales amplitudes by at most the configured gain and perturbs the rate by at most 2 %', () => {
