@@ -10,8 +10,8 @@ import type { Modality } from '../../core/align/types.js';
 import { ModelError } from '../errors.js';
 import type { HiMoEConfig } from '../himoe/config.js';
 import { writeAtomically } from '../io/model-files.js';
-import { regressionMetrics, type RegressionMetrics } from '../metrics.js';
-import type { ExamplePrediction, TrainProgress } from '../training/trainer.js';
+import type { RegressionMetrics } from '../metrics.js';
+import { scorePredictions, type ExamplePrediction, type TrainProgress } from '../training/trainer.js';
 import type { Example } from '../training/examples.js';
 import type { Dataset } from '../data/index.js';
 import { ARCHITECTURES, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
@@ -141,22 +141,7 @@ function traceOf(examples: readonly Example[], predictions: readonly ExamplePred
  * model has input for would let a model that sees less be judged on an easier, smaller set.
  */
 export function scoreLabelledTokens(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[]): RegressionMetrics {
-  const D = outputs.length;
-  const preds: number[] = [];
-  const targets: number[] = [];
-  predictions.forEach((p, e) => {
-    const y = examples[e]!.targets;
-    for (let r = 0; r < p.scored.length; r++) {
-      let labelled = true;
-      for (let d = 0; d < D; d++) if (!Number.isFinite(y[r * D + d]!)) labelled = false;
-      if (!labelled) continue;
-      for (let d = 0; d < D; d++) {
-        preds.push(p.scored[r] === 1 ? p.tokens[r * D + d]! : 0);
-        targets.push(y[r * D + d]!);
-      }
-    }
-  });
-  return regressionMetrics(preds, targets, outputs);
+  return scorePredictions(predictions, examples, outputs, { blind: 'neutral' });
 }
 
 /** Score a trained regressor on a fold's test set, clean and under every perturbation of the grid (scoreLabelledTokens). */

@@ -162,17 +162,24 @@ export function predictExamples(model: TrainableModel, examples: readonly Exampl
   return out;
 }
 
-/** Score per-token predictions of examples on the tokens that have a label (RMSE, PCC, CCC per output). */
-export function scorePredictions(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[]): RegressionMetrics {
+/**
+ * Score per-token predictions of examples (RMSE, PCC, CCC per output). By default on the tokens
+ * a model scored (a label and input in reach); with `blind: 'neutral'` on every token with a
+ * label, a token without input counting as a neutral prediction (0), so that models that see
+ * different inputs are scored on the same tokens (the evaluation's scoreLabelledTokens).
+ */
+export function scorePredictions(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[], options: { blind?: 'skip' | 'neutral' } = {}): RegressionMetrics {
   const D = outputs.length;
+  const neutral = options.blind === 'neutral';
   const preds: number[] = [];
   const targets: number[] = [];
   predictions.forEach((p, e) => {
     const y = examples[e]!.targets;
     for (let r = 0; r < p.scored.length; r++) {
-      if (p.scored[r] === 0) continue;
+      const seen = p.scored[r] === 1;
+      if (neutral ? !y.subarray(r * D, (r + 1) * D).every(Number.isFinite) : !seen) continue;
       for (let d = 0; d < D; d++) {
-        preds.push(p.tokens[r * D + d]!);
+        preds.push(seen ? p.tokens[r * D + d]! : 0);
         targets.push(y[r * D + d]!);
       }
     }

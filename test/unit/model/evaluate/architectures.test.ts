@@ -11,6 +11,18 @@ function examples(n: number, seed: number): Example[] {
   return Array.from({ length: n }, (_, i) => ({ window: randomWindow(config, seed + i), targets: randomTargets(config, seed + i), subject: 's', trial: 's/t' }));
 }
 
+/** A stand-in member predicting the same per-token values (2 tokens x 2 outputs) for every window. */
+function member(values: number[], scored: number[]): Regressor {
+  const L = scored.length;
+  return {
+    arch: 'eeg-only',
+    parameters: 1,
+    training: [],
+    predict: (ex) => ex.map((): ExamplePrediction => ({ tokens: Float32Array.from(values), window: new Float32Array(2), modalityWeights: new Float32Array(L * 2), prototypeWeights: new Float32Array(L), scored: Uint8Array.from(scored) })),
+    dispose: () => undefined,
+  };
+}
+
 describe('evaluation architectures', () => {
   beforeAll(async () => {
     await initModelRuntime({ prefer: ['wasm', 'cpu'], log: () => undefined });
@@ -72,14 +84,6 @@ describe('evaluation architectures', () => {
   });
 
   it('late fusion averages the unimodal predictions available at each token and scores where any is', () => {
-    const L = 2;
-    const member = (values: number[], scored: number[]): Regressor => ({
-      arch: 'eeg-only',
-      parameters: 1,
-      training: [],
-      predict: (ex) => ex.map((): ExamplePrediction => ({ tokens: Float32Array.from(values), window: new Float32Array(2), modalityWeights: new Float32Array(L * 2), prototypeWeights: new Float32Array(L), scored: Uint8Array.from(scored) })),
-      dispose: () => undefined,
-    });
     // Token 0: both modalities (mean); token 1: only the second one.
     const a = member([0.2, -0.4, 9, 9], [1, 0]);
     const b = member([0.6, 0.0, -0.5, 0.5], [1, 1]);
@@ -92,14 +96,6 @@ describe('evaluation architectures', () => {
   });
 
   it('late fusion weights each available member per output (equal where every available weight is 0)', () => {
-    const L = 2;
-    const member = (values: number[], scored: number[]): Regressor => ({
-      arch: 'eeg-only',
-      parameters: 1,
-      training: [],
-      predict: (ex) => ex.map((): ExamplePrediction => ({ tokens: Float32Array.from(values), window: new Float32Array(2), modalityWeights: new Float32Array(L * 2), prototypeWeights: new Float32Array(L), scored: Uint8Array.from(scored) })),
-      dispose: () => undefined,
-    });
     // Valence weights 3:1, arousal weights 0:0 (equal). Token 1: only b is available.
     const a = member([0.2, -0.4, 9, 9], [1, 0]);
     const b = member([0.6, 0.0, -0.5, 0.5], [1, 1]);
