@@ -196,7 +196,7 @@ function markdown(r: EvaluationReport): string {
   const lines: string[] = [
     '# Evaluation report',
     '',
-    `Data \`${fp.data}\`; protocol **${fp.protocol}** (${fp.folds} folds${r.run.results.length < fp.folds * r.run.archs.length ? `, ${new Set(r.run.results.map((x) => x.fold)).size} run here` : ''}); seed ${fp.seed}; created ${r.createdAt}; ${r.run.elapsedSec.toFixed(0)} s${r.run.cancelled ? '; **cancelled before the end: partial results**' : ''}.`,
+    `Data \`${fp.data}\`; protocol **${fp.protocol}** (${fp.folds} folds${r.run.results.length < fp.folds * r.run.archs.length ? `, ${new Set(r.run.results.map((x) => x.fold)).size} run here` : ''}); seed ${fp.seed}; created ${r.createdAt}; ${r.run.results.reduce((t, x) => t + x.trainSec, 0).toFixed(0)} s of training in all (${r.run.elapsedSec.toFixed(0)} s in the process that wrote this report: results of earlier runs are read, not recomputed)${r.run.cancelled ? '; **cancelled before the end: partial results**' : ''}.`,
     `Model config: ${c.modalities.map((s) => `${s.modality} ${s.channelLabels.length} ch @ ${s.rateHz} Hz`).join(', ')}; d=${c.dModel}, ${c.heads} heads, encoder ${c.encoderLayers} / temporal ${c.temporalLayers} / emotion ${c.emotionLayers} layers, ${c.prototypes} prototypes, window ${c.windowSec} s at ${c.tokenRateHz} tokens/s.`,
     `Training (every architecture alike): ${Object.entries(fp.train).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')}.`,
     fp.fixedModel !== undefined ? `A trained model (${fp.fixedModel}) was scored on every fold's test set without retraining.` : '',

@@ -103,6 +103,8 @@ describe('evaluation report', () => {
     const report = await writeReport(run([result(0, 'himoe', 0.6, 0.7, 0.05, 0.01), result(0, 'eeg-only', 0.2, 0.1, 0.1, 0.1)]), dir);
     const md = await readFile(join(dir, 'report.md'), 'utf8');
     expect(md).toMatch(/\| himoe \| 100 \| 0\.600 ± 0\.000 \|/);
+    // Training time of every result, also of results read from an earlier process (each result here took 1 s).
+    expect(md).toContain('2 s of training in all (3 s in the process that wrote this report');
     expect(md).toMatch(/\| Hi-MoE beats eeg-only in valence CCC \(all modalities present\) \| 0\.600 vs 0\.200; by fold: Hi-MoE ahead \+0\.400, in 1 of 1 folds \| pass \|/);
     expect(report.plots.sort()).toEqual(['robustness-modality-missing.svg', 'robustness-shift.svg', 'routing.svg', 'traces.svg']);
     for (const p of report.plots) {
