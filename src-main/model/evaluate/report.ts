@@ -278,7 +278,8 @@ function plots(run: EvaluationRun, robustness: RobustnessPoint[], outputs: strin
     });
     // Stack the per-dimension charts into one file.
     const bodies = charts.map((svg) => svg.replace(/^<svg[^>]*>\n?/, '').replace(/<\/svg>\n?$/, ''));
-    out.set('traces.svg', `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="${300 * charts.length}" viewBox="0 0 640 ${300 * charts.length}">\n${bodies.map((b, i) => `<g transform="translate(0 ${300 * i})">\n${b}</g>`).join('\n')}\n</svg>\n`);
+    const widthPx = Math.max(...charts.map((svg) => Number(/^<svg[^>]* width="(\d+)"/.exec(svg)?.[1] ?? 640)));
+    out.set('traces.svg', `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${300 * charts.length}" viewBox="0 0 ${widthPx} ${300 * charts.length}">\n${bodies.map((b, i) => `<g transform="translate(0 ${300 * i})">\n${b}</g>`).join('\n')}\n</svg>\n`);
     const himoe = traces.find((r) => r.arch === 'himoe');
     if (himoe !== undefined) {
       const experts = expertNames(run.fingerprint.config);

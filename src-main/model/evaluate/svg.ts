@@ -55,9 +55,11 @@ interface Frame {
 }
 
 function frame(o: ChartOptions, xr: [number, number], yr: [number, number], legend: string[], colors: string[]): Frame {
-  const W = o.widthPx ?? 640;
+  // The legend column widens the chart for long names (about 7 px per character at 12 px sans-serif).
+  const legendPx = Math.max(150, 32 + 7 * Math.max(0, ...legend.map((n) => n.length)));
+  const W = (o.widthPx ?? 640) + legendPx - 150;
   const H = o.heightPx ?? 360;
-  const plot = { left: 64, top: 36, width: W - 64 - 150, height: H - 36 - 52 };
+  const plot = { left: 64, top: 36, width: W - 64 - legendPx, height: H - 36 - 52 };
   const x = (v: number) => plot.left + ((v - xr[0]) / (xr[1] - xr[0])) * plot.width;
   const y = (v: number) => plot.top + plot.height - ((v - yr[0]) / (yr[1] - yr[0])) * plot.height;
   const svg = [

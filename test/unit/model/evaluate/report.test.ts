@@ -131,4 +131,15 @@ describe('SVG charts', () => {
     expect(d).not.toContain('NaN');
     expect(svg).toContain('a &lt; b &amp; c');
   });
+
+  it('widens the chart for a long legend name instead of cutting it off, keeping the plot area', () => {
+    const short = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'himoe', points: [[0, 0], [1, 1]] }] });
+    const long = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'ablation-softmax-attention', points: [[0, 0], [1, 1]] }] });
+    const width = (svg: string) => Number(/^<svg[^>]* width="(\d+)"/.exec(svg)![1]);
+    const plotWidth = (svg: string) => Number(/<rect x="64" y="36" width="([\d.]+)"/.exec(svg)![1]);
+    expect(width(short)).toBe(640);
+    // 26 characters at ~7 px plus the swatch fit right of the plot.
+    expect(width(long) - 64 - plotWidth(long)).toBeGreaterThanOrEqual(32 + 7 * 26);
+    expect(plotWidth(long)).toBe(plotWidth(short));
+  });
 });
