@@ -143,6 +143,23 @@ export interface WindowModality {
   patchTimesSec: Float64Array;
   /** L; 1 iff the present fraction of the patch >= minPresentFraction. */
   patchPresent: Uint8Array;
+  /**
+   * The aligned recording this window was cut from (windowsOver with shareAligned) and the index
+   * in it of the window's row 0 (negative when the window starts before the recording). A time
+   * shift of the content (an uncorrected device latency, model/training/augment shiftContent)
+   * takes the samples it moves in from here: the device's late content lies in the recording
+   * just outside the window, it is not missing. Never written; not present on live windows.
+   */
+  recording?: WindowRecording;
+}
+
+export interface WindowRecording {
+  /** The aligned session's n x channelCount values (the same array windows share views of). */
+  x: Float32Array;
+  /** Its n availability mask. */
+  mask: Uint8Array;
+  /** Index of the window's row 0 in the recording. */
+  offset: number;
 }
 
 export interface ModelWindow {

@@ -96,7 +96,9 @@ export interface AssembleOptions {
    * window's own. A shared window must never be written (copy it first, e.g. copyModality of
    * model/training/augment), since a write changes the session and every overlapping window;
    * and any in-place change of the aligned arrays (per-subject normalisation) must happen before
-   * the windows are cut. Ignored when the source is raw inputs (the live path always copies).
+   * the windows are cut. Every window of a shared session also names the session's arrays as
+   * its `recording` (for content shifts). Ignored when the source is raw inputs (the live path
+   * always copies).
    */
   shareAligned?: boolean;
 }
@@ -165,6 +167,7 @@ export function assembleWindow(
           mask: am.mask.subarray(s0, s0 + length),
           patchTimesSec: new Float64Array(patches),
           patchPresent: new Uint8Array(patches),
+          recording: { x: am.x, mask: am.mask, offset: s0 },
         };
       } else {
         // Copied, zero-padded (mask 0) where the window reaches past either end of the span.
@@ -175,6 +178,7 @@ export function assembleWindow(
           wm.x.set(am.x.subarray((s0 + kLo) * c, (s0 + kHi) * c), kLo * c);
           wm.mask.set(am.mask.subarray(s0 + kLo, s0 + kHi), kLo);
         }
+        if (options?.shareAligned === true) wm.recording = { x: am.x, mask: am.mask, offset: s0 };
       }
     } else {
       const input = byModality[m];

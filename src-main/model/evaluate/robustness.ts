@@ -2,7 +2,8 @@
 // modalities absent from a window), segment-level missing rate (gaps of 0.5-5 s until the rate
 // is reached), asynchrony shift (every modality but the reference lags by s seconds: the sample
 // stamped t holds what the body showed at t - s, as from a device with uncorrected latency; the
-// window's first s seconds of it are then missing), and
+// window's first s seconds come from the recording before it, missing only where the recording
+// has none: augment's shiftContent), and
 // timestamp jitter of the patch times. Draws come from a seed, so every architecture of a run is
 // scored on the same perturbed windows (a paired comparison).
 

@@ -58,20 +58,39 @@ export function resummarise(wm: WindowModality, minPresentFraction: number): voi
 export function dropAll(wm: WindowModality): void {
   wm.x.fill(0);
   wm.mask.fill(0);
+  // A dropped modality stays dropped: no later shift may bring its recording back.
+  delete wm.recording;
 }
 
 /**
  * Move a modality's samples n places later in the window (n < 0: earlier) while their timestamps
  * stay: the sample stamped t then holds what the body showed at t - n / rateHz, as from a device
  * whose latency or clock offset is not corrected. Windows are cut by timestamps, so this, and not
- * a shift of the patch times over unmoved samples, is what such a device gives the model. Samples
- * moved in from outside the window are missing (value 0, mask 0). Patch summaries are not updated
- * (resummarise).
+ * a shift of the patch times over unmoved samples, is what such a device gives the model.
+ *
+ * The samples moved in come from the window's `recording` when it has one (a window cut from an
+ * aligned session): a device 1 s late still delivered the second before the window, it lies in
+ * the recording. Only where the recording has no sample (before its start, after its end) or has
+ * none at all (a copied or live window) is the moved-in part missing (value 0, mask 0). Without
+ * this, every shifted window would also lose its first |n| samples, which measures a gap, not an
+ * asynchrony. With a recording the content is taken from it, so shift before any other change of
+ * the window's content. Patch summaries are not updated (resummarise).
  */
 export function shiftContent(wm: WindowModality, n: number): void {
   const T = wm.mask.length;
   const C = wm.channelCount;
   if (n === 0 || T === 0) return;
+  const rec = wm.recording;
+  if (rec !== undefined) {
+    const N = rec.mask.length;
+    for (let k = 0; k < T; k++) {
+      const src = rec.offset + k - n;
+      const inside = src >= 0 && src < N && rec.mask[src] !== 0;
+      wm.mask[k] = inside ? 1 : 0;
+      for (let c = 0; c < C; c++) wm.x[k * C + c] = inside ? rec.x[src * C + c]! : 0;
+    }
+    return;
+  }
   // Walk against the direction of the move so every source sample is read before it is overwritten.
   for (let i = 0; i < T; i++) {
     const k = n > 0 ? T - 1 - i : i;
@@ -121,10 +140,13 @@ export function augmentWindow(window: ModelWindow, rng: Rng, options: AugmentOpt
       dropAll(wm);
     } else if (T > 0) {
       const C = wm.channelCount;
+      // Draws in a fixed order; the shift is applied first because it may take its content from the recording.
       const gain = Math.exp(rng.range(-Math.log(options.maxGain), Math.log(options.maxGain)));
+      const rate = rng.uniform() < options.rateChange ? rng.range(-options.maxRateChange, options.maxRateChange) : 0;
+      const shift = rng.uniform() < options.timeShift ? Math.round(rng.range(-options.maxShiftSec, options.maxShiftSec) * wm.rateHz) : 0;
+      shiftContent(wm, shift);
       for (let i = 0; i < wm.x.length; i++) wm.x[i] = wm.x[i]! * gain;
-      if (rng.uniform() < options.rateChange) perturbRate(wm, rng.range(-options.maxRateChange, options.maxRateChange));
-      if (rng.uniform() < options.timeShift) shiftContent(wm, Math.round(rng.range(-options.maxShiftSec, options.maxShiftSec) * wm.rateHz));
+      if (rate !== 0) perturbRate(wm, rate);
       if (rng.uniform() < options.segmentDropout) {
         const len = Math.round(rng.range(options.segmentSec[0], options.segmentSec[1]) * wm.rateHz);
         const start = rng.int(Math.max(1, T - Math.min(len, T) + 1));

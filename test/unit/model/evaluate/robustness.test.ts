@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { alignSession, assembleWindow } from '../../../../src-main/core/align/index.js';
 import type { Modality, ModelWindow } from '../../../../src-main/core/align/types.js';
 import { perturbExamples, perturbWindow } from '../../../../src-main/model/evaluate/index.js';
 import { seededRng } from '../../../../src-main/model/runtime/index.js';
@@ -49,7 +50,25 @@ describe('robustness perturbations', () => {
     }
   });
 
-  it('shift delays every modality but the reference by whole samples; what comes before the window is missing', () => {
+  it('shift of a window cut from a recording brings in the recording\'s earlier content: an asynchrony, not a gap', () => {
+    const stream = (modality: Modality, rateHz: number, channelCount: number) => {
+      const n = 30 * rateHz;
+      return { modality, channelCount, nominalRateHz: rateHz, timestamps: Float64Array.from({ length: n }, (_, i) => i / rateHz), values: Float32Array.from({ length: n * channelCount }, (_, i) => Math.cos(i / 5)) };
+    };
+    const rates = { EEG: 64, ECG: 64, EDA: 32, PPG: 64, RESP: 32 };
+    const aligned = alignSession([stream('EEG', 64, 2), stream('ECG', 64, 1), stream('EDA', 32, 1)], { startSec: 0, endSec: 30, modalities: ['EEG', 'ECG', 'EDA'], modelRatesHz: rates });
+    const w = assembleWindow(aligned, 20, undefined, { shareAligned: true });
+    const earlier = assembleWindow(aligned, 19, undefined, { shareAligned: true });
+    const out = perturbWindow(w, { kind: 'shift', level: 1 }, rng(), 'EEG');
+    expect(Array.from(out.modalities.EEG!.x)).toEqual(Array.from(w.modalities.EEG!.x));
+    for (const m of ['ECG', 'EDA'] as const) {
+      expect(out.modalities[m]!.mask.every((v) => v === 1), m).toBe(true);
+      expect(Array.from(out.modalities[m]!.x), m).toEqual(Array.from(earlier.modalities[m]!.x));
+      expect(out.availability[m], m).toBe(1);
+    }
+  });
+
+  it('shift of a window without a recording delays every modality but the reference by whole samples; what comes before the window is missing', () => {
     const w = randomWindow(config, 2);
     const out = perturbWindow(w, { kind: 'shift', level: 0.5 }, rng(), 'EEG');
     expect(out.modalities.EEG!.x).toEqual(w.modalities.EEG!.x);

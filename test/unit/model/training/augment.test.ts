@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AUGMENT, augmentWindow, shiftContent } from '../../../../src-main/model/training/index.js';
+import { copyModality, dropAll } from '../../../../src-main/model/training/augment.js';
+import { alignSession, assembleWindow, type AlignedSession } from '../../../../src-main/core/align/index.js';
 import { seededRng } from '../../../../src-main/model/runtime/index.js';
 import { cloneWindow, randomWindow, smallConfig } from '../himoe/fixtures.js';
 
 const config = smallConfig();
+
+/** 40 s of ECG (64 Hz) and EDA (32 Hz) without gaps, aligned at the model rates. */
+function syntheticAligned(): AlignedSession {
+  const stream = (modality: 'ECG' | 'EDA', rateHz: number) => {
+    const n = 40 * rateHz;
+    return { modality, channelCount: 1, nominalRateHz: rateHz, timestamps: Float64Array.from({ length: n }, (_, i) => i / rateHz), values: Float32Array.from({ length: n }, (_, i) => Math.sin(i / 7) + i / n) };
+  };
+  return alignSession([stream('ECG', 64), stream('EDA', 32)], { startSec: 0, endSec: 40, modalities: ['ECG', 'EDA'], modelRatesHz: { EEG: 128, ECG: 64, EDA: 32, PPG: 64, RESP: 32 } });
+}
 const none = { ...DEFAULT_AUGMENT, modalityDropout: 0, segmentDropout: 0, timeShift: 0, jitterSec: 0, rateChange: 0, maxGain: 1 };
 
 describe('window augmentations', () => {
@@ -80,6 +91,51 @@ describe('window augmentations', () => {
     shiftContent(earlier, -2);
     expect(Array.from(earlier.x)).toEqual([3, 30, 4, 40, 0, 0, 0, 0]);
     expect(Array.from(earlier.mask)).toEqual([0, 1, 0, 0]);
+  });
+
+  it('shiftContent takes the samples it moves in from the window\'s recording, as a late device delivers them', () => {
+    // A recording of 10 samples, 2 channels; the window is rows 4-7 of it.
+    const rx = Float32Array.from({ length: 20 }, (_, i) => i + 1);
+    const rmask = Uint8Array.from([1, 1, 0, 1, 1, 1, 1, 1, 1, 1]);
+    const window = () => ({ channelCount: 2, rateHz: 4, samplesPerPatch: 2, startSec: 1, x: rx.slice(8, 16), mask: rmask.slice(4, 8), patchTimesSec: new Float64Array(2), patchPresent: new Uint8Array(2), recording: { x: rx, mask: rmask, offset: 4 } });
+    const later = window();
+    shiftContent(later, 2);
+    // Rows 2-5 of the recording: row 2 was missing there and stays missing, nothing is cut off.
+    expect(Array.from(later.x)).toEqual([0, 0, 7, 8, 9, 10, 11, 12]);
+    expect(Array.from(later.mask)).toEqual([0, 1, 1, 1]);
+    const earlier = window();
+    shiftContent(earlier, -3);
+    // Rows 7-10: row 10 lies past the recording's end, the only part that is missing.
+    expect(Array.from(earlier.x)).toEqual([15, 16, 17, 18, 19, 20, 0, 0]);
+    expect(Array.from(earlier.mask)).toEqual([1, 1, 1, 0]);
+    // The recording itself is never written.
+    expect(Array.from(rx)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const first = { ...window(), x: rx.slice(0, 8), mask: rmask.slice(0, 4), recording: { x: rx, mask: rmask, offset: 0 } };
+    shiftContent(first, 1);
+    // Before the recording's start there is nothing to bring in.
+    expect(Array.from(first.mask)).toEqual([0, 1, 1, 0]);
+  });
+
+  it('a shifted window cut from an aligned session equals the window cut that much earlier, and a dropped modality stays dropped', () => {
+    const aligned = syntheticAligned();
+    const w = assembleWindow(aligned, 20, undefined, { shareAligned: true });
+    const early = assembleWindow(aligned, 19, undefined, { shareAligned: true });
+    for (const m of ['ECG', 'EDA'] as const) {
+      const wm = copyModality(w.modalities[m]!);
+      shiftContent(wm, Math.round(wm.rateHz));
+      expect(Array.from(wm.mask), m).toEqual(Array.from(early.modalities[m]!.mask));
+      expect(Array.from(wm.x), m).toEqual(Array.from(early.modalities[m]!.x));
+    }
+    const gone = copyModality(w.modalities.ECG!);
+    dropAll(gone);
+    shiftContent(gone, 64);
+    expect(gone.mask.every((v) => v === 0)).toBe(true);
+    // A window reaching before the recording's start gets only the part the recording has.
+    const start = assembleWindow(aligned, aligned.startSec + 8, undefined, { shareAligned: true });
+    const ecg = copyModality(start.modalities.ECG!);
+    shiftContent(ecg, Math.round(ecg.rateHz));
+    expect(Array.from(ecg.mask.subarray(0, Math.round(ecg.rateHz))).every((v) => v === 0)).toBe(true);
+    expect(Array.from(ecg.mask.subarray(Math.round(ecg.rateHz))).every((v) => v === 1)).toBe(true);
   });
 
   it('scales amplitudes by at most the configured gain and perturbs the rate by at most 2 %', () => {
