@@ -152,7 +152,8 @@ export const evaluationRequests = {
           outputs: z.array(z.string()),
           archs: z.array(z.string()),
           summary: z.array(evaluationArchSummarySchema),
-          claims: z.array(z.object({ claim: z.string(), passed: z.boolean(), detail: z.string() })),
+          /** verdict: pass or fail, ", within fold noise" when the comparison paired by fold cannot tell them apart (model/evaluate/verdict.ts). */
+          claims: z.array(z.object({ claim: z.string(), passed: z.boolean(), verdict: z.string(), detail: z.string() })),
           /** Mean CCC per fold and architecture (null where that result is missing). */
           folds: z.array(z.object({ index: z.number(), name: z.string(), test: z.number(), meanCcc: z.array(z.number().nullable()) })),
         })

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { initModelRuntime, loadModel, resolveHiMoEConfig } from '../model/index.js';
 import { DATA_SPEC_HELP, loadDataset, parseDataSpec } from '../model/data/index.js';
-import { ABLATIONS, ARCHITECTURES, BASELINES, DEFAULT_ROBUSTNESS_GRID, PROTOCOLS, fixedRegressor, isArchName, runEvaluation, writeReport, type ArchName, type EvaluateProgress, type ProtocolName } from '../model/evaluate/index.js';
+import { ABLATIONS, ARCHITECTURES, BASELINES, DEFAULT_ROBUSTNESS_GRID, PROTOCOLS, claimVerdict, fixedRegressor, isArchName, runEvaluation, writeReport, type ArchName, type EvaluateProgress, type ProtocolName } from '../model/evaluate/index.js';
 import { dataProgressLine, loopOptions, readTrainConfig } from './commands-model.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
@@ -135,7 +135,7 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
           `${run.cancelled ? 'cancelled: partial ' : ''}report written to ${flags.out}/report.md (${run.results.length} result(s), ${run.archs.length} architecture(s), ${report.run.fingerprint.folds} fold(s), ${runtime.backend}, ${run.elapsedSec.toFixed(0)} s)\n` +
             report.summary.map((s) => `  ${s.arch.padEnd(28)} mean CCC ${s.meanCcc.mean.toFixed(3)} ± ${s.meanCcc.sd.toFixed(3)}\n`).join('') +
             (best !== undefined ? `best: ${best.arch}\n` : '') +
-            report.claims.map((c) => `  ${c.passed ? 'pass' : 'FAIL'}: ${c.claim} (${c.detail})\n`).join(''),
+            report.claims.map((c) => `  ${claimVerdict(c).replace(/^fail/, 'FAIL')}: ${c.claim} (${c.detail})\n`).join(''),
         );
       } finally {
         if (loaded !== undefined) loaded.model.dispose();

@@ -21,6 +21,7 @@ import {
 import type { ParsedParams, RequestResult } from '../api/contract.js';
 import { findDeapFiles } from '../storage/datasets/deap/deap.js';
 import { EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, isValidId, sessionDir } from '../storage/workspace.js';
+import { claimVerdict } from '../model/evaluate/verdict.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
 
@@ -564,7 +565,7 @@ export class EvaluationRunner {
         outputs: raw.outputs,
         archs,
         summary: raw.summary,
-        claims: raw.claims,
+        claims: raw.claims.map((c) => ({ claim: c.claim, passed: c.passed, verdict: claimVerdict(c), detail: c.detail })),
         folds: raw.run.folds
           .filter((f) => raw.run.results.some((r) => r.fold === f.index))
           .map((f) => ({ index: f.index, name: f.name, test: f.test, meanCcc: archs.map((arch) => raw.run.results.find((r) => r.fold === f.index && r.arch === arch)?.metrics.meanCcc ?? null) })),
@@ -579,7 +580,7 @@ interface ReportJson {
   createdAt: string;
   outputs: string[];
   summary: ApiEvaluationArchSummary[];
-  claims: Array<{ claim: string; passed: boolean; detail: string }>;
+  claims: Array<{ claim: string; passed: boolean; detail: string; paired?: { ci95: [number, number] } }>;
   plots?: string[];
   run: {
     fingerprint: { data: string; protocol: string; seed: number };

@@ -11,6 +11,9 @@ import { ARCH_DESCRIPTIONS, BASELINES, isArchName } from './architectures.js';
 import type { EvaluationRun, FoldArchResult, TraceSample } from './evaluate.js';
 import { PERTURBATION_UNITS, type PerturbationKind } from './robustness.js';
 import { lineChart, stackedAreaChart, PALETTE } from './svg.js';
+import { claimVerdict } from './verdict.js';
+
+export { claimVerdict } from './verdict.js';
 
 export interface MeanSd {
   mean: number;
@@ -55,6 +58,7 @@ export interface Claim {
   /** The same comparison paired by fold, to tell a difference from fold-to-fold noise. */
   paired?: PairedDifference;
 }
+
 
 export interface EvaluationReport {
   format: 'himoe-evaluation';
@@ -214,7 +218,10 @@ function markdown(r: EvaluationReport): string {
   lines.push('', ...r.summary.map((s) => `- **${s.arch}**: ${s.description} (${s.folds} fold(s), ${s.trainSec.toFixed(0)} s training in all).`));
   if (r.claims.length > 0) {
     lines.push('', '## Acceptance comparisons (issue 3 item 10)', '', '| claim | measured | result |', '|---|---|---|');
-    for (const cl of r.claims) lines.push(`| ${cl.claim} | ${cl.detail} | ${cl.passed ? 'pass' : '**fail**'} |`);
+    for (const cl of r.claims) {
+      const verdict = claimVerdict(cl);
+      lines.push(`| ${cl.claim} | ${cl.detail} | ${cl.passed ? verdict : `**${verdict}**`} |`);
+    }
   }
   const kinds = [...new Set(r.robustness.map((p) => p.kind))].filter((k) => k !== 'none') as PerturbationKind[];
   if (kinds.length > 0) lines.push('', '## Robustness (mean CCC over dimensions; level 0 = clean)');

@@ -62,7 +62,7 @@ const summary = archs.filter((a) => results.some((r) => r.arch === a)).map((arch
 const cancelled = stop && done < total;
 const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>';
 writeFileSync(join(out, 'traces.svg'), svg);
-writeFileSync(join(out, 'report.json'), JSON.stringify({ format: 'himoe-evaluation', version: 1, createdAt: new Date().toISOString(), outputs: ['valence', 'arousal'], summary, robustness: [], claims: [{ claim: 'Hi-MoE beats x', passed: true, detail: '1 vs 0' }], plots: ['traces.svg', '../escape.svg'],
+writeFileSync(join(out, 'report.json'), JSON.stringify({ format: 'himoe-evaluation', version: 1, createdAt: new Date().toISOString(), outputs: ['valence', 'arousal'], summary, robustness: [], claims: [{ claim: 'Hi-MoE beats x', passed: true, detail: '1 vs 0', paired: { mean: 0.01, ci95: [-0.02, 0.04], foldsAhead: 2, folds: 3 } }, { claim: 'Hi-MoE beats y', passed: false, detail: '0 vs 1', paired: { mean: -0.1, ci95: [-0.2, -0.01], foldsAhead: 0, folds: 3 } }], plots: ['traces.svg', '../escape.svg'],
   run: { fingerprint: { data, protocol: flag('--protocol'), seed: Number(flag('--seed')) }, archs, cancelled, elapsedSec: 1, folds: Array.from({ length: subjects }, (_, i) => ({ index: i, name: 'S' + i, test: 5 })), results: results.map((r) => ({ fold: r.fold, arch: r.arch, metrics: { meanCcc: r.meanCcc } })) } }));
 line({ type: 'done', out, cancelled, results: results.length, elapsedSec: 1, summary, claims: [] });
 if (cancelled) { process.stderr.write('himoe: error [CANCELLED]: evaluation cancelled\n'); process.exitCode = 1; }
@@ -140,6 +140,8 @@ describe('evaluation handlers', () => {
 
     const report = await h['evaluation.report']({ id }, service);
     expect(report.report?.summary.map((s) => s.arch)).toEqual(['himoe', 'early-fusion']);
+    // A claim the folds cannot tell apart says so; a clear loss is a plain fail.
+    expect(report.report?.claims.map((c) => c.verdict)).toEqual(['pass, within fold noise', 'fail']);
     expect(report.report?.folds.flatMap((f) => f.meanCcc)).toEqual([0.15, 0.1, 0.25, 0.2, 0.35, 0.3].map((v) => expect.closeTo(v)));
     // Only plain plot names inside the run folder are read.
     expect(report.plots.map((p) => p.name)).toEqual(['traces.svg']);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptanceClaims, meanSd, pairedDifference, summarise, writeReport, type EvaluationRun, type FoldArchResult } from '../../../../src-main/model/evaluate/index.js';
+import { acceptanceClaims, claimVerdict, meanSd, pairedDifference, summarise, writeReport, type EvaluationRun, type FoldArchResult } from '../../../../src-main/model/evaluate/index.js';
 import { lineChart, niceTicks } from '../../../../src-main/model/evaluate/svg.js';
 import { resolveHiMoEConfig } from '../../../../src-main/model/himoe/index.js';
 
@@ -77,6 +77,17 @@ describe('evaluation report', () => {
     expect(missing.paired!.mean).toBeCloseTo(0.15, 12);
     // Without per-fold results the claims are the means alone.
     expect(acceptanceClaims(summary, robustness, outputs).every((c) => c.paired === undefined && !c.detail.includes('by fold'))).toBe(true);
+  });
+
+  it('states a claim whose paired interval includes 0 as within fold noise, whichever side it lands on', () => {
+    const paired = (lo: number, hi: number) => ({ mean: (lo + hi) / 2, ci95: [lo, hi] as [number, number], foldsAhead: 4, folds: 8 });
+    expect(claimVerdict({ passed: true, paired: paired(0.01, 0.05) })).toBe('pass');
+    expect(claimVerdict({ passed: true, paired: paired(-0.027, 0.028) })).toBe('pass, within fold noise');
+    expect(claimVerdict({ passed: false, paired: paired(-0.02, 0.008) })).toBe('fail, within fold noise');
+    expect(claimVerdict({ passed: false, paired: paired(-0.063, -0.016) })).toBe('fail');
+    // One fold (no interval) or no per-fold results: the criterion alone.
+    expect(claimVerdict({ passed: true, paired: paired(Number.NaN, Number.NaN) })).toBe('pass');
+    expect(claimVerdict({ passed: false })).toBe('fail');
   });
 
   it('pairs a comparison by fold: mean advantage, a Student t 95 % CI, and the folds ahead', () => {
