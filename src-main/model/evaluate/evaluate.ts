@@ -85,7 +85,17 @@ export interface FoldArchResult {
   trace: { subject: string; samples: TraceSample[] };
 }
 
+/**
+ * Version of what an evaluation computes beyond its options (perturbations, augmentations,
+ * scoring), part of the run fingerprint: bumped when one of them changes meaning, so that
+ * --resume never mixes results computed under two definitions. A run.json without it is 1.
+ * 1: first release. 2: the asynchrony shift and the time-shift augmentation take the content
+ * they move in from the recording (augment's shiftContent); version 1 cut it out of the window.
+ */
+export const EVALUATION_VERSION = 2;
+
 export interface RunFingerprint {
+  evaluationVersion: number;
   data: string;
   protocol: ProtocolName;
   folds: number;
@@ -190,6 +200,7 @@ export async function runEvaluation(options: EvaluateOptions): Promise<Evaluatio
   const archs: string[] = options.fixedModel !== undefined ? [options.fixedModel.name] : [...options.archs];
   const robustness = options.robustness === false ? false : { ...DEFAULT_ROBUSTNESS_GRID, ...options.robustness };
   const fingerprint: RunFingerprint = {
+    evaluationVersion: EVALUATION_VERSION,
     data: options.dataset.spec.text,
     protocol: options.protocol,
     folds: allFolds.length,
@@ -201,9 +212,13 @@ export async function runEvaluation(options: EvaluateOptions): Promise<Evaluatio
   };
   if (options.outDir !== undefined) {
     await mkdir(join(options.outDir, RUNS_DIR), { recursive: true });
-    const previous = await readJson<RunFingerprint>(join(options.outDir, RUN_JSON));
+    const previous = await readJson<Partial<RunFingerprint>>(join(options.outDir, RUN_JSON));
     // Results of another run are neither mixed in nor overwritten: a later --resume would read them as this run's.
     if (previous !== undefined && stableJson(previous) !== stableJson(fingerprint)) {
+      const version = previous.evaluationVersion ?? 1;
+      if (version !== EVALUATION_VERSION && stableJson({ ...previous, evaluationVersion: EVALUATION_VERSION }) === stableJson(fingerprint)) {
+        throw new ModelError('evaluation-mismatch', `${options.outDir} holds results of another run: computed by evaluation version ${version}, and this program computes version ${EVALUATION_VERSION} (perturbations, augmentations or scoring changed), so the numbers are not comparable; use another --out`, { dir: options.outDir, version });
+      }
       throw new ModelError('evaluation-mismatch', `${options.outDir} holds results of another run (data, protocol, seed, config or training options differ); use another --out or the same options`, { dir: options.outDir });
     }
     await writeAtomically(join(options.outDir, RUN_JSON), `${JSON.stringify(fingerprint, null, 2)}\n`);

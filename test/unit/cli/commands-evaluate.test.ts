@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESET_CONFIGS } from '../../../src-main/engine/evaluation-handlers.js';
-import type { EvaluationReport } from '../../../src-main/model/evaluate/index.js';
+import { EVALUATION_VERSION, type EvaluationReport } from '../../../src-main/model/evaluate/index.js';
 import { himoe } from './run-cli.js';
 
 // The Evaluate view's 'quick' preset: a tiny model, 1 epoch of 1 step.
@@ -62,6 +62,17 @@ describe('himoe evaluate', () => {
     const fresh = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe', '--seed', '9', '--config', configPath, '--out', out);
     expect(fresh.err).toMatch(/holds results of another run/);
     expect((await report(out)).run.results).toEqual(first.run.results);
+
+    // Results computed under an older definition of the perturbations are not mixed in either, and the error says why.
+    const runJson = join(out, 'run.json');
+    const saved = await readFile(runJson, 'utf8');
+    const { evaluationVersion, ...older } = JSON.parse(saved) as Record<string, unknown>;
+    expect(evaluationVersion).toBe(EVALUATION_VERSION);
+    await writeFile(runJson, JSON.stringify(older));
+    const old = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe,early-fusion', '--robustness', '--config', configPath, '--out', out, '--resume');
+    expect(old.code).not.toBe(0);
+    expect(old.err).toMatch(new RegExp(`computed by evaluation version 1, and this program computes version ${EVALUATION_VERSION}`));
+    await writeFile(runJson, saved);
   });
 
   it('shares a run between processes with --only-folds, then completes it with --resume', async () => {

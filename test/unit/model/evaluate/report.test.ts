@@ -32,7 +32,7 @@ function result(fold: number, arch: string, v: number, a: number, missingDrop: n
 function run(results: FoldArchResult[]): EvaluationRun {
   const config = resolveHiMoEConfig({});
   return {
-    fingerprint: { data: 'synthetic:subjects=3', protocol: 'loso', folds: 2, seed: 1, config: { ...config, modalities: config.modalities.slice(0, 3) }, train: { epochs: 1 }, robustness: false },
+    fingerprint: { evaluationVersion: 2, data: 'synthetic:subjects=3', protocol: 'loso', folds: 2, seed: 1, config: { ...config, modalities: config.modalities.slice(0, 3) }, train: { epochs: 1 }, robustness: false },
     folds: [0, 1].map((index) => ({ index, name: `test subject s${index}`, testSubjects: [`s${index}`], testTrials: [], droppedOverlapping: 0, train: 10, validation: 5, test: 5 })),
     archs: [...new Set(results.map((r) => r.arch))],
     results,
