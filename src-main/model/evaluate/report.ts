@@ -59,7 +59,6 @@ export interface Claim {
   paired?: PairedDifference;
 }
 
-
 export interface EvaluationReport {
   format: 'himoe-evaluation';
   version: 1;
