@@ -138,6 +138,27 @@ describe('window augmentations', () => {
     expect(Array.from(ecg.mask.subarray(Math.round(ecg.rateHz))).every((v) => v === 1)).toBe(true);
   });
 
+  it('the time-shift augmentation of a window cut from a recording brings in the recording\'s content, not a gap', () => {
+    const aligned = syntheticAligned();
+    const w = assembleWindow(aligned, 20, undefined, { shareAligned: true });
+    const moves = new Set<number>();
+    for (let seed = 0; seed < 6; seed++) {
+      const a = augmentWindow(w, seededRng(seed, 'aug'), { ...none, timeShift: 1 });
+      for (const m of ['ECG', 'EDA'] as const) {
+        const wm = a.modalities[m]!;
+        const rec = w.modalities[m]!.recording!;
+        // Nothing is cut out: the window is the recording's samples n places earlier (or later), whole.
+        expect(wm.mask.every((v) => v === 1), `${m} seed ${seed}`).toBe(true);
+        const T = wm.mask.length;
+        const n = [...Array(4 * wm.rateHz + 1).keys()].map((i) => i - 2 * wm.rateHz).find((k) => Array.from(wm.x).every((v, j) => v === rec.x[rec.offset + j - k]));
+        expect(n, `${m} seed ${seed}: not a slice of the recording`).toBeDefined();
+        expect(T).toBe(8 * wm.rateHz);
+        moves.add(n!);
+      }
+    }
+    expect([...moves].some((n) => n !== 0)).toBe(true);
+  });
+
   it('scales amplitudes by at most the configured gain and perturbs the rate by at most 2 %', () => {
     const w = randomWindow(config, 4);
     const a = augmentWindow(w, seededRng(4, 'aug'), { ...none, maxGain: 1.25 });
