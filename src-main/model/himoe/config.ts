@@ -16,6 +16,10 @@ export interface ModalitySpec {
 export type AlignmentMode = 'full' | 'none';
 export type EmotionAttention = 'differential' | 'softmax';
 export type FusionMode = 'expert-bank' | 'mean';
+/** 'shared': one set of Modality Expert Bank weights per token for all outputs (DESIGN §4).
+ *  'per-output': the router gives each output dimension its own weights, and the fused token of
+ *  each output runs through the temporal blocks and the Emotion Expert Bank on its own. */
+export type ModalityRouting = 'shared' | 'per-output';
 
 export interface HiMoEConfig {
   /** The model's fixed modality set, in order. */
@@ -49,6 +53,7 @@ export interface HiMoEConfig {
   /** Temperature of the InfoNCE semantic alignment loss. */
   infoNceTemperature: number;
   loss: { alpha: number; beta: number; gamma: number };
+  modalityRouting: ModalityRouting;
   ablation: { alignment: AlignmentMode; emotionAttention: EmotionAttention; fusion: FusionMode };
 }
 
@@ -85,6 +90,7 @@ export const DEFAULT_HIMOE_CONFIG: Readonly<HiMoEConfig> = Object.freeze<HiMoECo
   initialSigmaSec: 1,
   infoNceTemperature: 0.2,
   loss: { alpha: 0.5, beta: 0.1, gamma: 0.01 },
+  modalityRouting: 'shared',
   ablation: { alignment: 'full', emotionAttention: 'differential', fusion: 'expert-bank' },
 });
 
@@ -133,6 +139,7 @@ export function resolveHiMoEConfig(partial: Partial<HiMoEConfig> = {}): HiMoECon
   if (!(config.initialSigmaSec > 0)) bad('initialSigmaSec', 'must be positive', config.initialSigmaSec);
   if (!(config.infoNceTemperature > 0)) bad('infoNceTemperature', 'must be positive', config.infoNceTemperature);
   for (const key of ['alpha', 'beta', 'gamma'] as const) if (!(config.loss[key] >= 0)) bad(`loss.${key}`, 'must be >= 0', config.loss[key]);
+  if (!['shared', 'per-output'].includes(config.modalityRouting)) bad('modalityRouting', "must be 'shared' or 'per-output'", config.modalityRouting);
   if (!['full', 'none'].includes(config.ablation.alignment)) bad('ablation.alignment', "must be 'full' or 'none'", config.ablation.alignment);
   if (!['differential', 'softmax'].includes(config.ablation.emotionAttention)) bad('ablation.emotionAttention', "must be 'differential' or 'softmax'", config.ablation.emotionAttention);
   if (!['expert-bank', 'mean'].includes(config.ablation.fusion)) bad('ablation.fusion', "must be 'expert-bank' or 'mean'", config.ablation.fusion);

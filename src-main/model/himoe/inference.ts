@@ -45,7 +45,7 @@ interface Workspace {
   encoderAdd: Float32Array;
   /** [M*B, L, L] time-aware cross-attention bias; -Infinity where the key is not allowed. */
   alignBias: Float32Array;
-  /** [M*B*L, d] attention outputs (the temporal blocks use the first B*L rows). */
+  /** [max(M, R)*B*L, d] attention outputs (the temporal blocks use the first R*B*L rows). */
   attended: Float32Array;
   /** Scratch of the attention loops. */
   scratch: Float64Array;
@@ -53,7 +53,7 @@ interface Workspace {
   readBuffer: Float32Array;
   /** [N, M*N] availability-weighted mean over modalities, as a matrix. */
   meanSelect: Float32Array;
-  /** [N, E] router logit offsets (availability inputs, bias, MASKED for absent modalities). */
+  /** [N, R*E] router logit offsets (availability inputs, bias, MASKED for absent modalities). */
   routerAdd: Float32Array;
   /** [N, E] mean-fusion weights (ablation). */
   meanWeights: Float32Array;
@@ -61,8 +61,10 @@ interface Workspace {
   refTimes: Float32Array | undefined;
   /** [M*B*L, d] alignment queries of the reference tokens (scaled; the same for every modality). */
   alignQuery: Float32Array | undefined;
-  /** [N, d] fuse/ln beta + reference time encoding. */
+  /** [R*N, d] fuse/ln beta + reference time encoding (repeated per route). */
   fuseAdd: Float32Array | undefined;
+  /** [R*B*L] token validity repeated per route (the temporal attention's key mask). */
+  routeValid: Float32Array;
 }
 
 interface EncoderBlock {
@@ -171,6 +173,8 @@ export class HiMoEInference {
   private readonly H: number;
   private readonly dh: number;
   private readonly E: number;
+  /** Fused streams per token (HiMoE.routes): 1, or one per output with per-output routing. */
+  private readonly R: number;
   private readonly K: number;
   private readonly freqs: Float64Array;
   private readonly held: T[] = [];
@@ -204,6 +208,7 @@ export class HiMoEInference {
     const dh = (this.dh = d / H);
     const S = c.sharedExperts;
     this.E = M + S;
+    this.R = model.routes;
     const K = (this.K = c.prototypes);
     const f = d * c.ffnMultiplier;
     this.freqs = timeEncodingFrequencies(d);
@@ -298,7 +303,8 @@ export class HiMoEInference {
     // Modality Expert Bank or mean fusion.
     if (c.ablation.fusion === 'expert-bank') {
       const w = read('moe/router/kernel');
-      this.router = { mean: constant2d(w.subarray(0, d * this.E), d, this.E), avail: w.slice(d * this.E), bias: read('moe/router/bias').slice() };
+      const cols = this.R * this.E;
+      this.router = { mean: constant2d(w.subarray(0, d * cols), d, cols), avail: w.slice(d * cols), bias: read('moe/router/bias').slice() };
       this.modalityExperts = { fc1: stacked('moe/experts/fc1', M, d, f, undefined, beforeGelu), fc2: stacked('moe/experts/fc2', M, f, d, undefined, afterGelu) };
       const fc1 = stacked('moe/shared/fc1', S, d, f, undefined, beforeGelu);
       const fc2 = stacked('moe/shared/fc2', S, f, d, undefined, afterGelu);
@@ -379,7 +385,7 @@ export class HiMoEInference {
     this.prepare(ws);
     const c = this.config;
     const B = windows.length;
-    const { M, L, d, H, dh, E, K } = this;
+    const { M, L, d, H, dh, E, K, R } = this;
     const N = B * L;
     const D = c.outputs.length;
     const { tokens, modalityWeights, prototypeWeights } = tf.tidy(() => {
@@ -443,37 +449,53 @@ export class HiMoEInference {
       let fused: T;
       let weights: T | undefined;
       if (this.router !== undefined && this.modalityExperts !== undefined) {
-        weights = tf.softmax(tf.add(matMul(mean, this.router.mean), upload(ws.routerAdd, N, E)));
+        // Per-output routing: logits [N, R*E] route-minor, one softmax per (token, route).
+        const logits = tf.add(matMul(mean, this.router.mean), upload(ws.routerAdd, N, R * E));
+        weights = R === 1 ? tf.softmax(logits) : tf.softmax(tf.reshape(logits, [1, N * R, E]));
         const experts = perModality(perModality(adaptedParts, this.modalityExperts.fc1).map(gelu), this.modalityExperts.fc2);
         for (const s of this.sharedExperts) experts.push(dense(gelu(dense(mean, s.fc1)), s.fc2));
         const stackedExperts = tf.reshape(tf.concat(experts, 1), [E, N, d]);
-        fused = tf.reshape(tf.sum(tf.mul(stackedExperts, tf.reshape(tf.transpose(tf.reshape(weights, [N, E])), [E, N, 1])), 0), [1, N, d]);
+        if (R === 1) {
+          fused = tf.reshape(tf.sum(tf.mul(stackedExperts, tf.reshape(tf.transpose(tf.reshape(weights, [N, E])), [E, N, 1])), 0), [1, N, d]);
+        } else {
+          // Route r's fused token sum_e w[n, r, e] expert_e[n], laid out route-major [R*N, d] as in HiMoE.forward.
+          const byRoute = tf.reshape(tf.transpose(tf.reshape(weights, [N, R, E]), [1, 2, 0]), [R, E, N, 1]);
+          fused = tf.reshape(tf.sum(tf.mul(tf.reshape(stackedExperts, [1, E, N, d]), byRoute), 1), [1, R * N, d]);
+          weights = tf.mean(tf.reshape(weights, [N, R, E]), 1);
+        }
       } else {
         const ffn = this.meanFusion!;
         fused = dense(gelu(dense(mean, ffn.fc1)), ffn.fc2);
       }
-      let u = upload(normalised(tf.add(mean, fused), 'layer', this.fuseGain, ws.fuseAdd), N, d);
+      const rows = R * N;
+      let u = upload(normalised(tf.add(R === 1 ? mean : tf.tile(mean, [1, R, 1]), fused), 'layer', this.fuseGain, ws.fuseAdd), rows, d);
 
-      // Causal temporal blocks over the valid tokens.
+      // Causal temporal blocks over the valid tokens (each route's stream on its own).
       for (const block of this.temporal) {
-        const qkv = read(dense(upload(normalised(u, 'layer'), N, d), block.qkv));
-        attendRows(operand(qkv, 3 * d, 0), operand(qkv, 3 * d, 1), operand(qkv, 3 * d, 2), { ...heads, groups: B, window: L, keyValid: ws.arrays.tokenValid, emptyRows: 'uniform' }, attended, ws.scratch);
-        const y = tf.add(u, dense(upload(attended.subarray(0, N * d), N, d), block.o));
-        u = tf.add(y, dense(gelu(dense(upload(normalised(y, 'layer'), N, d), block.fc1)), block.fc2));
+        const qkv = read(dense(upload(normalised(u, 'layer'), rows, d), block.qkv));
+        attendRows(operand(qkv, 3 * d, 0), operand(qkv, 3 * d, 1), operand(qkv, 3 * d, 2), { ...heads, groups: R * B, window: L, keyValid: ws.routeValid, emptyRows: 'uniform' }, attended, ws.scratch);
+        const y = tf.add(u, dense(upload(attended.subarray(0, rows * d), rows, d), block.o));
+        u = tf.add(y, dense(gelu(dense(upload(normalised(y, 'layer'), rows, d), block.fc1)), block.fc2));
       }
 
       // Emotion Expert Bank: sum_k r_k FFN_k(hn) = (gelu(hn W1 + b1) * r repeated) W2 + r B2.
       let r: T | undefined;
       for (const layer of this.emotion) {
-        const hn = upload(normalised(u, 'rms'), N, d);
+        const hn = upload(normalised(u, 'rms'), rows, d);
         const logits = matMul(hn, layer.routing);
-        r = layer.combine !== undefined ? matMul(tf.reshape(tf.softmax(tf.reshape(logits, [N, 2, K])), [1, N, 2 * K]), layer.combine) : tf.softmax(logits);
+        r = layer.combine !== undefined ? matMul(tf.reshape(tf.softmax(tf.reshape(logits, [rows, 2, K])), [1, rows, 2 * K]), layer.combine) : tf.softmax(logits);
         const hidden = tf.mul(gelu(dense(hn, layer.fc1)), matMul(r, layer.expand));
         const mix = tf.add(matMul(hidden, layer.fc2), matMul(r, layer.fc2Bias));
-        u = tf.add(u, upload(normalised(mix, 'rms', layer.outGain), N, d));
+        u = tf.add(u, upload(normalised(mix, 'rms', layer.outGain), rows, d));
+      }
+      let head = dense(u, this.head);
+      if (R > 1) {
+        // Output o is read from route o (the diagonal of [R, N, D]); prototype weights averaged over routes.
+        head = tf.sum(tf.mul(tf.reshape(head, [R, N, D]), tf.reshape(tf.eye(R, D), [R, 1, D])), 0);
+        r = tf.mean(tf.reshape(r!, [R, N, K]), 0);
       }
       return {
-        tokens: tf.tanh(dense(u, this.head)).dataSync() as Float32Array,
+        tokens: tf.tanh(head).dataSync() as Float32Array,
         modalityWeights: weights !== undefined ? (weights.dataSync() as Float32Array) : ws.meanWeights.slice(),
         prototypeWeights: r!.dataSync() as Float32Array,
       };
@@ -508,7 +530,7 @@ export class HiMoEInference {
   private workspaceFor(size: number): Workspace {
     if (this.workspace?.arrays.size === size) return this.workspace;
     this.disposeWorkspace();
-    const { M, L, d, E } = this;
+    const { M, L, d, E, R } = this;
     const N = size * L;
     this.workspace = {
       arrays: allocWindowArrays(this.config, size),
@@ -516,22 +538,23 @@ export class HiMoEInference {
       timeEncoding: new Float32Array(M * N * d),
       encoderAdd: new Float32Array(M * N * d),
       alignBias: new Float32Array(this.align !== undefined ? M * N * L : 0),
-      attended: new Float32Array(M * N * d),
+      attended: new Float32Array(Math.max(M, R) * N * d),
       scratch: new Float64Array(L + this.dh),
-      readBuffer: new Float32Array(M * N * 3 * d),
+      readBuffer: new Float32Array(Math.max(M, R) * N * 3 * d),
       meanSelect: new Float32Array(N * M * N),
-      routerAdd: new Float32Array(N * E),
+      routerAdd: new Float32Array(N * R * E),
       meanWeights: new Float32Array(N * E),
       refTimes: undefined,
       alignQuery: undefined,
       fuseAdd: undefined,
+      routeValid: new Float32Array(R * N),
     };
     return this.workspace;
   }
 
   /** Fill the per-call arrays that depend on the windows only (masks, biases, encodings). */
   private prepare(ws: Workspace): void {
-    const { M, L, d, E } = this;
+    const { M, L, d, E, R } = this;
     const { present, times, refTimes, keyMask, available, size: B } = ws.arrays;
     const N = B * L;
 
@@ -586,14 +609,16 @@ export class HiMoEInference {
       }
       if (this.router !== undefined) {
         const { avail, bias } = this.router;
-        for (let e = 0; e < E; e++) {
-          let s = bias[e]!;
-          for (let m = 0; m < M; m++) s += available[m * N + n]! * avail[m * E + e]!;
+        for (let j = 0; j < R * E; j++) {
+          const e = j % E;
+          let s = bias[j]!;
+          for (let m = 0; m < M; m++) s += available[m * N + n]! * avail[m * R * E + j]!;
           // Expert e < M is modality e's: absent, its logit is MASKED (softmax weight exactly 0).
-          ws.routerAdd[n * E + e] = e < M && available[e * N + n] !== 1 ? s + MASKED : s;
+          ws.routerAdd[n * R * E + j] = e < M && available[e * N + n] !== 1 ? s + MASKED : s;
         }
       }
     }
+    for (let g = 0; g < R; g++) ws.routeValid.set(ws.arrays.tokenValid, g * N);
 
     // Tensors that depend only on the reference times (the same for every live window).
     const same = ws.refTimes !== undefined && ws.refTimes.every((t, i) => t === refTimes[i]);
@@ -602,7 +627,8 @@ export class HiMoEInference {
       const refEncoding = new Float32Array(N * d);
       for (let r = 0; r < N; r++) encodeTime(refTimes[r]!, this.freqs, d, refEncoding, r * d);
       const beta = this.fuseBeta;
-      const fuseAdd = refEncoding.map((v, i) => beta[i % d]! + v);
+      const fuseAdd = new Float32Array(R * N * d);
+      for (let i = 0; i < R * N * d; i++) fuseAdd[i] = beta[i % d]! + refEncoding[i % (N * d)]!;
       ws.fuseAdd = fuseAdd;
       const align = this.align;
       if (align !== undefined) {

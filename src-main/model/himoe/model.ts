@@ -125,6 +125,11 @@ export class HiMoE {
     return this.config.modalities.length;
   }
 
+  /** Fused token streams per token: 1, or one per output with per-output modality routing. */
+  get routes(): number {
+    return this.config.ablation.fusion === 'expert-bank' && this.config.modalityRouting === 'per-output' ? this.config.outputs.length : 1;
+  }
+
   get expertCount(): number {
     return this.config.modalities.length + this.config.sharedExperts;
   }
@@ -158,7 +163,7 @@ export class HiMoE {
     }
     addStackedDense(p, 'adapt', M, d, d);
     if (c.ablation.fusion === 'expert-bank') {
-      addDense(p, 'moe/router', d + M, M + c.sharedExperts);
+      addDense(p, 'moe/router', d + M, (M + c.sharedExperts) * this.routes);
       addFfn(p, 'moe/experts', d, f, M);
       addFfn(p, 'moe/shared', d, f, c.sharedExperts);
     } else {
@@ -272,32 +277,44 @@ export class HiMoE {
     const mean = tf.div(tf.sum(tf.mul(adapted, avail), 0), tf.maximum(availCount, 1));
     const availT = tf.transpose(tf.reshape(batch.available, [M, N]));
 
-    // Modality Expert Bank (or mean fusion).
+    // Modality Expert Bank (or mean fusion). With per-output routing there are R = D fused
+    // streams, laid out route-major ([R * N, d], batch R * B) through the temporal blocks and the
+    // Emotion Expert Bank; route o feeds output o of the head.
+    const R = this.routes;
     let fused: T;
     let weights: T;
     let balance: T;
     if (c.ablation.fusion === 'expert-bank') {
       const logits = dense(p, 'moe/router', tf.concat([mean, availT], 1));
       const mask = tf.concat([availT, tf.ones([N, S])], 1);
-      weights = tf.mul(tf.softmax(tf.add(logits, tf.mul(tf.sub(1, mask), MASKED)), -1), mask);
       const modalityExperts = ffn(p, 'moe/experts', adapted, true, rate, rng);
       const sharedExperts = ffn(p, 'moe/shared', tf.tile(tf.reshape(mean, [1, N, d]), [S, 1, 1]), true, rate, rng);
       const experts = tf.concat([modalityExperts, sharedExperts], 0);
-      fused = tf.sum(tf.mul(experts, tf.reshape(tf.transpose(weights), [E, N, 1])), 0);
-      balance = options.training === true ? balanceLoss(weights, batch.tokenValid) : tf.scalar(0);
+      if (R === 1) {
+        weights = tf.mul(tf.softmax(tf.add(logits, tf.mul(tf.sub(1, mask), MASKED)), -1), mask);
+        fused = tf.sum(tf.mul(experts, tf.reshape(tf.transpose(weights), [E, N, 1])), 0);
+        balance = options.training === true ? balanceLoss(weights, batch.tokenValid) : tf.scalar(0);
+      } else {
+        const mask3 = tf.reshape(mask, [N, 1, E]);
+        const perRoute = tf.mul(tf.softmax(tf.add(tf.reshape(logits, [N, R, E]), tf.mul(tf.sub(1, mask3), MASKED)), -1), mask3);
+        fused = tf.reshape(tf.transpose(tf.matMul(perRoute, tf.transpose(experts, [1, 0, 2])), [1, 0, 2]), [R * N, d]);
+        weights = tf.mean(perRoute, 1);
+        balance = options.training === true ? balanceLoss(perRoute, tf.tile(tf.reshape(batch.tokenValid, [N, 1]), [1, R])) : tf.scalar(0);
+      }
     } else {
       fused = ffn(p, 'fuse/ffn', mean, false, rate, rng);
       weights = tf.concat([tf.div(availT, tf.maximum(availCount, 1)), tf.zeros([N, S])], 1);
       balance = tf.scalar(0);
     }
-    let u = tf.add(layerNorm(p, 'fuse/ln', tf.add(mean, fused)), batch.referenceTimeEncoding);
+    const tileRoutes = (x: T) => (R === 1 ? x : tf.tile(x, [R, ...new Array(x.rank - 1).fill(1)]));
+    let u = tf.add(layerNorm(p, 'fuse/ln', tf.add(tileRoutes(mean), fused)), tileRoutes(batch.referenceTimeEncoding));
 
     // Causal temporal context over valid tokens.
-    const temporalBias = tf.add(this.causal, tf.reshape(tf.mul(tf.sub(1, batch.tokenValid), MASKED), [B, 1, 1, L]));
-    for (let l = 0; l < c.temporalLayers; l++) u = transformerBlock(p, `temporal/block${l}`, u, { batch: B, tokens: L, heads: c.heads, bias: temporalBias, dropout: rate, rng });
+    const temporalBias = tileRoutes(tf.add(this.causal, tf.reshape(tf.mul(tf.sub(1, batch.tokenValid), MASKED), [B, 1, 1, L])));
+    for (let l = 0; l < c.temporalLayers; l++) u = transformerBlock(p, `temporal/block${l}`, u, { batch: R * B, tokens: L, heads: c.heads, bias: temporalBias, dropout: rate, rng });
 
     // Emotion Expert Bank.
-    let r: T = tf.zeros([N, c.prototypes]);
+    let r: T = tf.zeros([R * N, c.prototypes]);
     const lambdas: T[] = [];
     for (let l = 1; l <= c.emotionLayers; l++) {
       const out = this.emotionLayer(l, u, rng);
@@ -305,8 +322,14 @@ export class HiMoE {
       r = out.r;
       lambdas.push(out.lambda);
     }
+    let head = dense(p, 'head', u);
+    if (R > 1) {
+      // Output o is read from route o: keep the diagonal of [R, N, D].
+      head = tf.sum(tf.mul(tf.reshape(head, [R, N, R]), tf.reshape(tf.eye(R), [R, 1, R])), 0);
+      r = tf.mean(tf.reshape(r, [R, N, c.prototypes]), 0);
+    }
 
-    const tokenPredictions = tf.reshape(tf.tanh(dense(p, 'head', u)), [B, L, c.outputs.length]);
+    const tokenPredictions = tf.reshape(tf.tanh(head), [B, L, c.outputs.length]);
     const valid = tf.reshape(batch.tokenValid, [B, L, 1]);
     const windowPredictions = tf.div(tf.sum(tf.mul(tokenPredictions, valid), 1), tf.maximum(tf.sum(valid, 1), 1));
     const alignmentLoss = c.ablation.alignment === 'full' && c.loss.beta > 0 && options.training === true

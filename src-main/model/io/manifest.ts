@@ -208,6 +208,7 @@ export function renderModelCard(manifest: ModelManifest): string {
   lines.push(`Hi-MoE (hierarchical mixture of experts, DESIGN §4), ${manifest.architecture.parameters.toLocaleString('en-US')} parameters, created ${manifest.createdAt}.`);
   lines.push(`Predicts ${manifest.outputs.join(', ')} in [-1, 1] at ${manifest.tokenRateHz} Hz from ${manifest.windowSec} s windows; modalities may be missing.`);
   lines.push('', `d_model ${c.dModel}, ${c.heads} heads, ${c.encoderLayers} encoder / ${c.temporalLayers} causal temporal / ${c.emotionLayers} emotion layer(s), ${c.sharedExperts} shared expert(s), ${c.prototypes} emotion prototypes, dropout ${c.dropout}.`);
+  lines.push(`Modality routing: ${c.modalityRouting === 'per-output' ? 'per output (each output dimension has its own Modality Expert Bank weights and its own temporal/emotion pass)' : 'shared by all outputs'}.`);
   lines.push(`Ablation switches: alignment ${c.ablation.alignment}, emotion routing ${c.ablation.emotionAttention}, fusion ${c.ablation.fusion}.`, '');
   lines.push('## Inputs', '', '| modality | model rate (Hz) | channels (in order) |', '|---|---|---|');
   for (const m of manifest.modalities) lines.push(`| ${m.modality} | ${m.rateHz} | ${m.channelLabels.join(', ')} |`);

@@ -163,6 +163,32 @@ describe('Hi-MoE inference path', () => {
     });
   }
 
+  for (const layers of [1, 2]) {
+    it(`matches HiMoE.predict with per-output modality routing (${layers} temporal and emotion layer(s))`, () => {
+      const model = new HiMoE(smallConfig({ modalityRouting: 'per-output', temporalLayers: layers, emotionLayers: layers }), 4);
+      expect(model.routes).toBe(2);
+      perturb(model, 5, 0.2);
+      const inference = new HiMoEInference(model);
+      const windows = mixedWindows(model.config, 70);
+      expectSamePrediction(inference.predict(windows), reference(model, windows));
+      for (const w of windows) expectSamePrediction(inference.predict([w]), reference(model, [w]));
+      inference.dispose();
+      model.dispose();
+    });
+  }
+
+  it('matches HiMoE.predict with per-output routing when there are more outputs than modalities', () => {
+    // Three routes over one modality: the per-route buffers must not be sized by the modality count.
+    const eeg = smallConfig().modalities[0]!;
+    const model = new HiMoE(smallConfig({ modalities: [eeg], outputs: ['valence', 'arousal', 'dominance'], modalityRouting: 'per-output' }), 6);
+    perturb(model, 6, 0.2);
+    const inference = new HiMoEInference(model);
+    const windows = [randomWindow(model.config, 90), randomWindow(model.config, 91, { missingPatches: { EEG: [0, 1, 7] } })];
+    expectSamePrediction(inference.predict(windows), reference(model, windows));
+    inference.dispose();
+    model.dispose();
+  });
+
   it('matches HiMoE.predict for the default config (the live model\'s shape)', () => {
     const model = new HiMoE(DEFAULT_HIMOE_CONFIG, 1);
     // Smaller moves than for the small config: at 0.3 its 1 088-wide EEG patches drive the network

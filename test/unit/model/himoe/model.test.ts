@@ -265,3 +265,87 @@ describe('Hi-MoE network', () => {
     [a, b, c].forEach((m) => m.dispose());
   });
 });
+
+describe('Hi-MoE with per-output modality routing', () => {
+  let config: HiMoEConfig;
+  let model: HiMoE;
+  beforeAll(async () => {
+    await initModelRuntime({ prefer: ['wasm', 'cpu'], log: () => undefined });
+    config = smallConfig({ modalityRouting: 'per-output' });
+    model = new HiMoE(config, 8);
+  });
+  afterAll(() => model.dispose());
+
+  it('routes each output on its own: changing arousal\'s router weights leaves valence unchanged', () => {
+    expect(model.routes).toBe(2);
+    const E = model.expertCount;
+    const windows = [randomWindow(config, 30), randomWindow(config, 31, { absent: ['ECG'] })];
+    const before = run(model, windows);
+    expect(before.shapes).toEqual([[2, 16, 2], [2, 2], [2, 16, 4], [2, 16, 8], [1]]);
+    const kernel = model.params.get('moe/router/kernel');
+    const rows = kernel.shape[0]!;
+    expect(kernel.shape[1]).toBe(2 * E);
+    const values = kernel.dataSync().slice() as Float32Array;
+    const original = values.slice();
+    // Columns E..2E-1 are route 1 (arousal): push its weight towards the first modality.
+    for (let i = 0; i < rows; i++) values[i * 2 * E + E] = values[i * 2 * E + E]! + 3;
+    const weights = new Map<string, tf.Tensor>([...model.params.entries()].map(([name, v]) => [name, name === 'moe/router/kernel' ? tf.tensor(values, kernel.shape) : v.clone()]));
+    model.params.assign(weights);
+    tf.dispose([...weights.values()]);
+    const after = run(model, windows);
+    const restore = new Map<string, tf.Tensor>([...model.params.entries()].map(([name, v]) => [name, name === 'moe/router/kernel' ? tf.tensor(original, kernel.shape) : v.clone()]));
+    model.params.assign(restore);
+    tf.dispose([...restore.values()]);
+    const column = (t: Float32Array, k: number) => Array.from(t.filter((_, i) => i % 2 === k));
+    expect(column(after.tokens, 0)).toEqual(column(before.tokens, 0));
+    expect(column(after.tokens, 1)).not.toEqual(column(before.tokens, 1));
+  });
+
+  it('ignores an absent modality\'s values and gives its expert weight exactly 0 on every route', () => {
+    const a = randomWindow(config, 32, { absent: ['EDA'] });
+    const b = cloneWindow(a);
+    const eda = b.modalities.EDA!;
+    for (let i = 0; i < eda.x.length; i++) eda.x[i] = 1000 * Math.cos(i);
+    const outA = run(model, [a]);
+    expect(run(model, [b]).tokens).toEqual(outA.tokens);
+    const edaIndex = config.modalities.findIndex((s) => s.modality === 'EDA');
+    for (let t = 0; t < 16; t++) {
+      expect(outA.modalityWeights[t * 4 + edaIndex]).toBe(0);
+      let sum = 0;
+      for (let e = 0; e < 4; e++) sum += outA.modalityWeights[t * 4 + e]!;
+      expect(sum).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('stays causal', () => {
+    const cut = 6;
+    const a = randomWindow(config, 33);
+    const b = cloneWindow(a);
+    for (const spec of config.modalities) {
+      const wm = b.modalities[spec.modality]!;
+      const S = samplesPerPatch(config, spec);
+      for (let k = (cut + 1) * S * wm.channelCount; k < wm.x.length; k++) wm.x[k] = 2 - wm.x[k]!;
+    }
+    const outA = run(model, [a]);
+    const outB = run(model, [b]);
+    expect(Array.from(outB.tokens.subarray(0, (cut + 1) * 2))).toEqual(Array.from(outA.tokens.subarray(0, (cut + 1) * 2)));
+    expect(Array.from(outB.tokens.subarray((cut + 1) * 2))).not.toEqual(Array.from(outA.tokens.subarray((cut + 1) * 2)));
+  });
+
+  it('has a gradient for every parameter on the wasm backend', () => {
+    const windows = [randomWindow(config, 34), randomWindow(config, 35, { absent: ['EEG'] })];
+    const batch = batchWindows(windows, config, { targets: [randomTargets(config, 3), randomTargets(config, 4)] });
+    const rng = seededRng(4, 'dropout');
+    const { grads, value } = tf.variableGrads(() => model.loss(model.forward(batch, { training: true, rng }), batch).total, model.params.variables());
+    const missing = model.params.entries().filter(([, v]) => grads[v.name] === undefined).map(([n]) => n);
+    const finite = Object.values(grads).every((g) => g.dataSync().every(Number.isFinite)) && Number.isFinite(value.dataSync()[0]!);
+    tf.dispose([value, ...Object.values(grads)]);
+    disposeBatch(batch);
+    expect(missing).toEqual([]);
+    expect(finite).toBe(true);
+  });
+
+  it('is refused with a message naming the field when misspelt', () => {
+    expect(() => smallConfig({ modalityRouting: 'per-dimension' as never })).toThrow(/modalityRouting: must be 'shared' or 'per-output'/);
+  });
+});
