@@ -113,6 +113,13 @@ export function resolveHiMoEConfig(partial: Partial<HiMoEConfig> = {}): HiMoECon
   const bad = (field: string, message: string, value: unknown): never => {
     throw new ModelError('invalid-config', `Hi-MoE config ${field}: ${message} (got ${JSON.stringify(value)})`, { field, value });
   };
+  // A misspelt key would otherwise be dropped without a word and its default used.
+  const unknownKeys = (given: object | undefined, known: object, prefix: string) => {
+    for (const key of Object.keys(given ?? {})) if (!(key in known)) bad(`${prefix}${key}`, `is not a Hi-MoE config key (known: ${Object.keys(known).join(', ')})`, (given as Record<string, unknown>)[key]);
+  };
+  unknownKeys(partial, d, '');
+  unknownKeys(partial.loss, d.loss, 'loss.');
+  unknownKeys(partial.ablation, d.ablation, 'ablation.');
   if (config.modalities.length === 0) bad('modalities', 'must list at least one modality', []);
   const seen = new Set<string>();
   config.modalities.forEach((s, i) => {

@@ -349,3 +349,11 @@ describe('Hi-MoE with per-output modality routing', () => {
     expect(() => smallConfig({ modalityRouting: 'per-dimension' as never })).toThrow(/modalityRouting: must be 'shared' or 'per-output'/);
   });
 });
+
+describe('Hi-MoE config', () => {
+  it('refuses a key it does not know, naming it, instead of silently using the default', () => {
+    expect(() => smallConfig({ modalityRoutng: 'per-output' } as never)).toThrow(/modalityRoutng: is not a Hi-MoE config key/);
+    expect(() => smallConfig({ loss: { alpha: 0.5, beta: 0.1, gamma: 0.01, delta: 1 } } as never)).toThrow(/loss\.delta: is not a Hi-MoE config key/);
+    expect(() => smallConfig({ ablation: { fusion: 'mean', attention: 'softmax' } } as never)).toThrow(/ablation\.attention: is not a Hi-MoE config key/);
+  });
+});
