@@ -7,13 +7,14 @@
 // too), and from /proc/thread-self/schedstat (Linux) this thread's own CPU time and the time it
 // sat runnable waiting for a core (run-queue delay: what a loaded machine adds to the wall
 // clock). Per path: kernels per prediction and the GC pauses that fell inside its calls.
-// Run: npx tsx bench/model-inference.ts [--runs 600] [--block 50]. One JSON line per path, then a summary.
+// Run: npx tsx bench/model-inference.ts [--runs 600] [--block 50] [--per-output] (the default config
+// with per-output modality routing). One JSON line per path, then a summary.
 
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { assembleWindow, DEFAULT_MODEL_RATES_HZ, type ModalityInput, type ModelWindow } from '../src-main/core/align/index.js';
-import { DEFAULT_HIMOE_CONFIG, HiMoE, HiMoEInference, batchWindows, disposeBatch } from '../src-main/model/himoe/index.js';
+import { DEFAULT_HIMOE_CONFIG, HiMoE, HiMoEInference, batchWindows, disposeBatch, resolveHiMoEConfig } from '../src-main/model/himoe/index.js';
 import { initModelRuntime, seededRng, tf } from '../src-main/model/runtime/index.js';
 import { argNumber, median } from './bench-util.js';
 
@@ -21,7 +22,8 @@ const runs = Math.max(20, argNumber('--runs', 600));
 const block = Math.max(1, Math.round(argNumber('--block', 50)));
 const warmup = 30;
 const runtime = await initModelRuntime({ prefer: 'wasm', log: (m) => process.stderr.write(`${m}\n`) });
-const config = DEFAULT_HIMOE_CONFIG;
+const routing = process.argv.includes('--per-output') ? 'per-output' : 'shared';
+const config = resolveHiMoEConfig({ ...DEFAULT_HIMOE_CONFIG, modalityRouting: routing });
 const model = new HiMoE(config, 1);
 const inference = new HiMoEInference(model);
 
@@ -120,7 +122,8 @@ for (const path of paths) {
   const wall = summary(path.wallMs);
   const cpu = summary(path.cpuMs);
   const result = {
-    figure: 'Hi-MoE inference latency per window (default config)',
+    figure: `Hi-MoE inference latency per window (default config, ${routing} modality routing)`,
+    modalityRouting: routing,
     path: path.name,
     backend: runtime.backend,
     simd: runtime.simd,
