@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Modality } from '../../core/align/types.js';
 import { ModelError } from '../errors.js';
-import type { HiMoEConfig } from '../himoe/config.js';
+import { resolveHiMoEConfig, type HiMoEConfig } from '../himoe/config.js';
 import { writeAtomically } from '../io/model-files.js';
 import type { RegressionMetrics } from '../metrics.js';
 import { scorePredictions, type ExamplePrediction, type TrainProgress } from '../training/trainer.js';
@@ -190,6 +190,20 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 /** Run the evaluation; resolves with every (fold, arch) result (cancelled: true when the signal stopped it). */
+/**
+ * A saved fingerprint with its model config resolved as this program resolves configs: a run.json
+ * written before a config key with a default existed (modalityRouting) states the same model
+ * without it. A config that no longer resolves is left as it is (and so does not match).
+ */
+function withResolvedConfig(previous: Partial<RunFingerprint> | undefined): Partial<RunFingerprint> | undefined {
+  if (previous?.config === undefined) return previous;
+  try {
+    return { ...previous, config: resolveHiMoEConfig(previous.config) };
+  } catch {
+    return previous;
+  }
+}
+
 export async function runEvaluation(options: EvaluateOptions): Promise<EvaluationRun> {
   const started = performance.now();
   for (const a of options.archs) if (!(ARCHITECTURES as readonly string[]).includes(a)) throw new ModelError('invalid-config', `unknown architecture "${a}"; expected one of ${ARCHITECTURES.join(', ')}`);
@@ -212,7 +226,7 @@ export async function runEvaluation(options: EvaluateOptions): Promise<Evaluatio
   };
   if (options.outDir !== undefined) {
     await mkdir(join(options.outDir, RUNS_DIR), { recursive: true });
-    const previous = await readJson<Partial<RunFingerprint>>(join(options.outDir, RUN_JSON));
+    const previous = withResolvedConfig(await readJson<Partial<RunFingerprint>>(join(options.outDir, RUN_JSON)));
     // Results of another run are neither mixed in nor overwritten: a later --resume would read them as this run's.
     if (previous !== undefined && stableJson(previous) !== stableJson(fingerprint)) {
       const version = previous.evaluationVersion ?? 1;

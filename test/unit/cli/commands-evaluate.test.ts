@@ -72,6 +72,15 @@ describe('himoe evaluate', () => {
     const old = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe,early-fusion', '--robustness', '--config', configPath, '--out', out, '--resume');
     expect(old.code).not.toBe(0);
     expect(old.err).toMatch(new RegExp(`computed by evaluation version 1, and this program computes version ${EVALUATION_VERSION}`));
+
+    // A run.json written before a config key with a default existed states the same model: resumed, not refused.
+    const fingerprint = JSON.parse(saved) as { config: Record<string, unknown> };
+    expect(fingerprint.config.modalityRouting).toBe('shared');
+    delete fingerprint.config.modalityRouting;
+    await writeFile(runJson, JSON.stringify(fingerprint));
+    const before = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe,early-fusion', '--robustness', '--config', configPath, '--out', out, '--resume');
+    expect(before.code, before.err).toBe(0);
+    expect(before.err.match(/result from an earlier run/g)).toHaveLength(6);
     await writeFile(runJson, saved);
   });
 
