@@ -245,9 +245,18 @@ describe.skipIf(!hasSocat)('SerialSource over socat', () => {
       const ok = await waitFor(() => events.some((e) => e.kind === 'chunk'), 4000);
       expect(ok).toBe(true);
       expect(source.state).toBe('running');
-      const errors = events.filter((e) => e.kind === 'error');
-      expect(errors.length).toBe(1);
-      expect(errors[0].kind === 'error' && errors[0].error.code).toBe('PORT_OPEN_FAILED');
+      const codes = events.flatMap((e) => (e.kind === 'error' ? [e.error.code] : []));
+      // One report while the path is missing, not one per retry.
+      expect(codes[0], `error codes: ${codes.join(', ')}`).toBe('PORT_OPEN_FAILED');
+      expect(codes.filter((c) => c === 'PORT_OPEN_FAILED'), `error codes: ${codes.join(', ')}`).toHaveLength(1);
+      // On a loaded machine the source can open the pty before the emulator has opened its side
+      // and go silent past the data timeout (DISCONNECTED) or fail the start command
+      // (WRITE_FAILED) before it recovers: a legitimate sequence, unlike any other error or any
+      // error after data has begun to flow.
+      const firstChunk = events.findIndex((e) => e.kind === 'chunk');
+      const late = events.slice(firstChunk).flatMap((e) => (e.kind === 'error' ? [e.error.code] : []));
+      expect(late, `error codes: ${codes.join(', ')}`).toEqual([]);
+      expect(codes.slice(1).every((c) => c === 'DISCONNECTED' || c === 'WRITE_FAILED'), `error codes: ${codes.join(', ')}`).toBe(true);
     } finally {
       await source.release();
       await driver?.close();
