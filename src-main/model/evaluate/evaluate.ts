@@ -189,7 +189,6 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** Run the evaluation; resolves with every (fold, arch) result (cancelled: true when the signal stopped it). */
 /**
  * A saved fingerprint with its model config resolved as this program resolves configs: a run.json
  * written before a config key with a default existed (modalityRouting) states the same model
@@ -204,6 +203,7 @@ function withResolvedConfig(previous: Partial<RunFingerprint> | undefined): Part
   }
 }
 
+/** Run the evaluation; resolves with every (fold, arch) result (cancelled: true when the signal stopped it). */
 export async function runEvaluation(options: EvaluateOptions): Promise<EvaluationRun> {
   const started = performance.now();
   for (const a of options.archs) if (!(ARCHITECTURES as readonly string[]).includes(a)) throw new ModelError('invalid-config', `unknown architecture "${a}"; expected one of ${ARCHITECTURES.join(', ')}`);

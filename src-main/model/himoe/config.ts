@@ -90,6 +90,8 @@ export const DEFAULT_HIMOE_CONFIG: Readonly<HiMoEConfig> = Object.freeze<HiMoECo
   initialSigmaSec: 1,
   infoNceTemperature: 0.2,
   loss: { alpha: 0.5, beta: 0.1, gamma: 0.01 },
+  // Stored configs (manifests, run.json, checkpoints) written before this key existed name no
+  // routing and meant 'shared': a new default needs them resolved apart from user configs.
   modalityRouting: 'shared',
   ablation: { alignment: 'full', emotionAttention: 'differential', fusion: 'expert-bank' },
 });

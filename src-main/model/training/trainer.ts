@@ -224,6 +224,16 @@ async function readCheckpoint(dir: string): Promise<{ meta: CheckpointMeta; tens
   return { meta, tensors: tf.io.decodeWeights(new Uint8Array(bin).buffer, meta.specs) };
 }
 
+/** Whether a checkpoint's stored config, resolved as configs are today, is `config` (a checkpoint
+ *  written before a key with a default existed, modalityRouting, states the same model without it). */
+function sameStoredConfig(stored: HiMoEConfig, config: HiMoEConfig): boolean {
+  try {
+    return JSON.stringify(resolveHiMoEConfig(stored)) === JSON.stringify(config);
+  } catch {
+    return false;
+  }
+}
+
 /** Train Hi-MoE; resolves with the best model (by validation mean CCC) and the history. */
 export async function trainHiMoE(options: TrainOptions): Promise<TrainResult>;
 export async function trainHiMoE<M extends TrainableModel>(options: TrainOptions<M> & { createModel: (config: HiMoEConfig, seed: number) => M }): Promise<TrainResult<M>>;
@@ -256,7 +266,11 @@ export async function trainHiMoE(options: TrainOptions<TrainableModel>): Promise
     if (checkpoint !== undefined) {
       const { meta, tensors } = checkpoint;
       try {
-        if (meta.seed !== options.seed || JSON.stringify(meta.config) !== JSON.stringify(config)) {
+        if (meta.seed !== options.seed || !sameStoredConfig(meta.config, config)) {
+          // Nothing of this call outlives the refusal.
+          adam.dispose();
+          model.dispose();
+          tf.dispose([...best.values()]);
           throw new ModelError('checkpoint-mismatch', `checkpoint in ${options.checkpointDir} was written for another seed or config (seed ${meta.seed}); start a fresh run or pass the same options`, { dir: options.checkpointDir });
         }
         const pick = (prefix: string) => Object.fromEntries(model.params.names().map((n) => [n, tensors[`${prefix}/${n}`]!]));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelWindow } from '../../../../src-main/core/align/types.js';
-import { HiMoE, batchWindows, disposeBatch, infoNceLoss, lambdaInit, samplesPerPatch, type HiMoEConfig } from '../../../../src-main/model/himoe/index.js';
+import { HiMoE, batchWindows, disposeBatch, infoNceLoss, lambdaInit, resolveHiMoEConfig, samplesPerPatch, type HiMoEConfig } from '../../../../src-main/model/himoe/index.js';
 import { ModelError } from '../../../../src-main/model/errors.js';
 import { initModelRuntime, seededRng, tf } from '../../../../src-main/model/runtime/index.js';
 import { cloneWindow, randomTargets, randomWindow, smallConfig } from './fixtures.js';
@@ -344,6 +344,13 @@ describe('Hi-MoE with per-output modality routing', () => {
 });
 
 describe('Hi-MoE config', () => {
+  it('reads a stored config that names no routing (written before the key existed) as the shared router it was written with', () => {
+    // A new default routing would break this: such configs would then need resolving apart.
+    const { modalityRouting, ...stored } = smallConfig({ modalityRouting: 'shared' });
+    expect(modalityRouting).toBe('shared');
+    expect(resolveHiMoEConfig(stored)).toEqual(smallConfig({ modalityRouting: 'shared' }));
+  });
+
   it('refuses a key it does not know, naming it, instead of silently using the default', () => {
     expect(() => smallConfig({ modalityRoutng: 'per-output' } as never)).toThrow(/modalityRoutng: is not a Hi-MoE config key/);
     expect(() => smallConfig({ loss: { alpha: 0.5, beta: 0.1, gamma: 0.01, delta: 1 } } as never)).toThrow(/loss\.delta: is not a Hi-MoE config key/);

@@ -76,6 +76,25 @@ describe('model files', () => {
     expect(manifest.seed).toBe(42);
   });
 
+  it('loads a manifest written before modalityRouting existed as the shared-router model it describes', async () => {
+    const legacyDir = join(dir, 'legacy');
+    const shared = new HiMoE(smallConfig({ modalityRouting: 'shared' }), 43);
+    await saveModel(legacyDir, shared, INFO);
+    const path = join(legacyDir, 'manifest.json');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as { architecture: { config: Record<string, unknown> } };
+    expect(stored.architecture.config.modalityRouting).toBe('shared');
+    delete stored.architecture.config.modalityRouting;
+    await writeFile(path, JSON.stringify(stored));
+    const { model: loaded } = await loadModel(legacyDir);
+    const batch = batchWindows([randomWindow(shared.config, 3)], shared.config);
+    const a = shared.predict(batch);
+    const b = loaded.predict(batch);
+    disposeBatch(batch);
+    [shared, loaded].forEach((m) => m.dispose());
+    expect(loaded.config.modalityRouting).toBe('shared');
+    expect(b.tokens).toEqual(a.tokens);
+  });
+
   it('records architecture, modalities with rates and channel order, normalisation, data, protocol, metrics, seed and versions', async () => {
     const manifest = await readManifest(dir);
     expect(manifest.architecture.config.dModel).toBe(16);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,25 @@ describe('Hi-MoE training loop', () => {
     expect(resumed.bestEpoch).toBe(full.bestEpoch);
     expect(weights(resumed.model)).toEqual(weights(full.model));
     [full, first, resumed].forEach((r) => r.model.dispose());
+  });
+
+  it('resumes a shared-router run from a checkpoint that names no routing, and refuses it to a per-output run', async () => {
+    const shared = { ...base, config: { ...config, modalityRouting: 'shared' as const }, patience: 10, epochs: 2 };
+    const controller = new AbortController();
+    const ckpt = join(dir, 'legacy');
+    const first = await trainHiMoE({ ...shared, checkpointDir: ckpt, signal: controller.signal, onProgress: () => controller.abort() });
+    const metaPath = join(ckpt, 'checkpoint.json');
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config: Record<string, unknown> };
+    expect(meta.config.modalityRouting).toBe('shared');
+    delete meta.config.modalityRouting;
+    await writeFile(metaPath, JSON.stringify(meta));
+    const tensors = tf.memory().numTensors;
+    await expect(trainHiMoE({ ...shared, config: { ...config, modalityRouting: 'per-output' }, checkpointDir: ckpt, resume: true })).rejects.toThrow(/written for another seed or config/);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const resumed = await trainHiMoE({ ...shared, checkpointDir: ckpt, resume: true });
+    expect(resumed.resumedFromEpoch).toBe(1);
+    expect(resumed.history.map((p) => p.epoch)).toEqual([1, 2]);
+    [first, resumed].forEach((r) => r.model.dispose());
   });
 
   it('predicts examples one by one with routing weights, and scores exactly the labelled tokens', async () => {
