@@ -32,9 +32,10 @@ describe('the shipped model', () => {
       // Subject seed 4242 is not in the training corpus (seeds 7001-7008).
       const { examples } = syntheticExamples(model.config, { subjectSeed: 4242, durationSec: 300, hopSec: 4 });
       const metrics = evaluateExamples(model, examples);
-      // Measured when it was shipped: valence 0.541, arousal 0.880 (unseen subjects 99 and 123 alike).
-      expect(metrics.dimensions.valence!.ccc).toBeGreaterThan(0.4);
-      expect(metrics.dimensions.arousal!.ccc).toBeGreaterThan(0.7);
+      // Measured when it was shipped: valence 0.732, arousal 0.915 (unseen subjects 99 and 123:
+      // 0.679 / 0.888 and 0.893 / 0.935). The 8-epoch model before it had 0.541 / 0.880.
+      expect(metrics.dimensions.valence!.ccc).toBeGreaterThan(0.6);
+      expect(metrics.dimensions.arousal!.ccc).toBeGreaterThan(0.8);
     } finally {
       model.dispose();
       await Promise.all(session.sources.map((s) => s.release()));
