@@ -16,6 +16,9 @@ export const predictionRowSchema = z.object({
   sharedWeight: z.number(),
   /** Emotion prototype routing weights (differential attention: may be negative, sum is 1 − λ). */
   prototypeWeights: z.array(z.number()),
+  /** With per-output modality routing, each output's own Modality Expert Bank weights (modality
+   *  order as `modalityWeights`, which are then their mean); empty when the outputs share one router. */
+  outputWeights: z.array(z.object({ output: z.string(), modalityWeights: z.array(z.number()), sharedWeight: z.number() })),
 });
 export type ApiPredictionRow = z.infer<typeof predictionRowSchema>;
 
@@ -26,6 +29,8 @@ export const predictionLayoutSchema = z.object({
   windowSec: z.number(),
   hopSec: z.number(),
   modalities: z.array(z.string()),
+  /** 'per-output': rows carry each output's own modality weights (outputWeights). */
+  modalityRouting: z.enum(['shared', 'per-output']),
   prototypes: z.number(),
   /** The session stream feeding each model modality that has one. */
   inputs: z.array(z.object({ modality: z.string(), streamId: z.string() })),

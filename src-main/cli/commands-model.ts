@@ -226,19 +226,28 @@ export function registerModelCommands(program: Command, io: CliIo): void {
         for (const line of streamCheck.messages) io.stderr.write(`note: ${line}\n`);
         const experts = expertNames(model.config);
         const outputs = model.config.outputs;
+        const perOutput = model.routes > 1; // per-output routing with a router (not the mean-fusion ablation)
         const rows: string[] = [
-          `# model ${manifest.name}; session_time_s: window end on the session clock of ${basename(opts.in)}, seconds; ${outputs.join(', ')}: model output in [-1, 1] (mean over the window's tokens); weight_*: Modality Expert Bank routing weight (fraction, mean over the window's tokens; 0 = modality absent)`,
-          ['session_time_s', ...outputs, ...experts.map((e) => `weight_${e}`)].join(','),
+          `# model ${manifest.name}; session_time_s: window end on the session clock of ${basename(opts.in)}, seconds; ${outputs.join(', ')}: model output in [-1, 1] (mean over the window's tokens); weight_*: Modality Expert Bank routing weight (fraction, mean over the window's tokens; 0 = modality absent)${perOutput ? `, the mean over the outputs; <output>_weight_*: that output's own routing weight (per-output modality routing)` : ''}`,
+          ['session_time_s', ...outputs, ...experts.map((e) => `weight_${e}`), ...(perOutput ? outputs.flatMap((o) => experts.map((e) => `${o}_weight_${e}`)) : [])].join(','),
         ];
         predictExamples(model, examples).forEach((p, i) => {
           const L = p.scored.length;
           const E = experts.length;
-          const weights = experts.map((_, e) => {
+          const D = outputs.length;
+          /** Mean over the window's tokens of weights[(r * stride + offset) * E + e]. */
+          const meanOverTokens = (weights: Float32Array, stride: number, offset: number) => experts.map((_, e) => {
             let s = 0;
-            for (let r = 0; r < L; r++) s += p.modalityWeights[r * E + e]!;
+            for (let r = 0; r < L; r++) s += weights[(r * stride + offset) * E + e]!;
             return (s / L).toFixed(4);
           });
-          rows.push([examples[i]!.window.endSec.toFixed(3), ...Array.from(p.window, (v) => v.toFixed(4)), ...weights].join(','));
+          const routes = p.outputModalityWeights;
+          rows.push([
+            examples[i]!.window.endSec.toFixed(3),
+            ...Array.from(p.window, (v) => v.toFixed(4)),
+            ...meanOverTokens(p.modalityWeights, 1, 0),
+            ...(perOutput && routes !== undefined ? outputs.flatMap((_, o) => meanOverTokens(routes, D, o)) : []),
+          ].join(','));
         });
         const text = `${rows.join('\n')}\n`;
         if (opts.out === undefined) io.stdout(text);

@@ -84,8 +84,9 @@ class LatencyHistory {
 /**
  * Runs a Hi-MoE model on a live session. `start()` loads the model in a worker thread (a stream
  * mismatch rejects with the loader's ModelError), registers the PREDICTION stream (valence,
- * arousal, `weight_<modality>` per model modality, `prototype_<k>`; unit 'a.u.'; one sample per
- * hop stamped at the window end) and then runs a window whenever the session clock passes the
+ * arousal, `weight_<modality>` per model modality, `prototype_<k>`, and with per-output routing
+ * `<output>_weight_<modality>`: predictionChannelLabels; unit 'a.u.'; one sample per hop stamped
+ * at the window end) and then runs a window whenever the session clock passes the
  * next hop, as seen on the engine's chunk events. The main thread only copies and posts; while
  * the worker is busy, hops are skipped and counted.
  */

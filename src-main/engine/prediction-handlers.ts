@@ -5,13 +5,21 @@
 import type { ApiPredictionRow } from '../api/requests-prediction.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
 
-/** Decodes rows of a PREDICTION stream by its channel labels: outputs, `weight_<modality>`, `prototype_<k>`. */
+/** Decodes rows of a PREDICTION stream by its channel labels (predictionChannelLabels): outputs,
+ *  `weight_<modality>`, `prototype_<k>`, and per-output routing's `<output>_weight_<modality>`. */
 export function predictionRowReader(labels: readonly string[]): (values: Float32Array, row: number, tSec: number) => ApiPredictionRow {
   const at = (label: string) => labels.indexOf(label);
   const valence = at('valence');
   const arousal = at('arousal');
   const weights = labels.flatMap((l, i) => (l.startsWith('weight_') ? [i] : []));
+  const modalities = weights.map((i) => labels[i]!.slice('weight_'.length));
   const prototypes = labels.flatMap((l, i) => (l.startsWith('prototype_') ? [i] : []));
+  // Each output's own weights, in the modalities' order (an output lacking one reads 0).
+  const routedOutputs = [...new Set(labels.flatMap((l) => {
+    const m = /^(.+)_weight_(.+)$/.exec(l);
+    return m !== null && modalities.includes(m[2]!) ? [m[1]!] : [];
+  }))];
+  const routes = routedOutputs.map((output) => ({ output, indices: modalities.map((m) => at(`${output}_weight_${m}`)) }));
   const C = labels.length;
   // NaN (no modality available at the window end) travels as null: JSON has no NaN.
   const output = (values: Float32Array, base: number, i: number) => (i >= 0 && Number.isFinite(values[base + i]) ? values[base + i]! : null);
@@ -26,6 +34,10 @@ export function predictionRowReader(labels: readonly string[]): (values: Float32
       modalityWeights,
       sharedWeight: Math.min(1, Math.max(0, 1 - sum)),
       prototypeWeights: prototypes.map((i) => values[base + i]!),
+      outputWeights: routes.map(({ output, indices }) => {
+        const w = indices.map((i) => (i >= 0 ? values[base + i]! : 0));
+        return { output, modalityWeights: w, sharedWeight: Math.min(1, Math.max(0, 1 - w.reduce((a, b) => a + b, 0))) };
+      }),
     };
   };
 }
@@ -68,6 +80,7 @@ export function predictionHandlers(): RequestHandlers {
           windowSec: layout.windowSec,
           hopSec: runner.hopSec,
           modalities: [...layout.modalities],
+          modalityRouting: layout.modalityRouting,
           prototypes: layout.prototypes,
           inputs: layout.inputs.map((i) => ({ modality: i.modality, streamId: i.streamId })),
         },

@@ -2,8 +2,8 @@
 // End to end: the Predictions view in the browser against `himoe serve --model DIR` (in-process)
 // on the synthetic source. A tiny Hi-MoE trained for 2 steps runs live; the view shows the point
 // moving on the circumplex, growing traces, router weights that sum to 1 and match the recorded
-// PREDICTION rows, and an absent modality (no EDA device) as weight 0 / unavailable. Without a
-// model the view says how to start one.
+// PREDICTION rows (each output's own weights too: the model routes per output), and an absent
+// modality (no EDA device) as weight 0 / unavailable. Without a model the view says how to start one.
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +24,10 @@ let modelRoot: string;
 let modelDir: string;
 let w: E2eWorkstation;
 
-/** The unit tests' small config (d = 16, 4 s windows) with PPG and RESP added: the synthetic source's five modalities. */
-const small = smallConfig({ dropout: 0 });
+/** The unit tests' small config (d = 16, 4 s windows) with PPG and RESP added: the synthetic
+ *  source's five modalities. Per-output routing, so that the view shows each output's weights
+ *  beside their mean (a shared-router model shows the mean panel alone). */
+const small = smallConfig({ dropout: 0, modalityRouting: 'per-output' });
 const config = resolveHiMoEConfig({
   ...small,
   modalities: [...small.modalities, { modality: 'PPG', rateHz: 16, channelLabels: ['PPG'] }, { modality: 'RESP', rateHz: 8, channelLabels: ['RESP'] }],
@@ -39,6 +41,13 @@ async function point(page: Page): Promise<{ valence: number; arousal: number }> 
 async function bars(page: Page, id: string): Promise<Record<string, number>> {
   return page.$$eval(`[data-testid="predictions-weights-${id}"] [data-key]`, (rows) =>
     Object.fromEntries(rows.map((r) => [r.getAttribute('data-key')!, Number(r.getAttribute('data-value'))])),
+  );
+}
+
+/** Every weight panel of the newest row, read at once (a row arriving between two reads would mix two rows). */
+async function allBars(page: Page): Promise<Record<string, Record<string, number>>> {
+  return page.$$eval('[data-testid^="predictions-weights-"]', (panels) =>
+    Object.fromEntries(panels.map((p) => [p.getAttribute('data-testid')!.slice('predictions-weights-'.length), Object.fromEntries(Array.from(p.querySelectorAll('[data-key]')).map((r) => [r.getAttribute('data-key')!, Number(r.getAttribute('data-value'))]))])),
   );
 }
 
@@ -112,6 +121,17 @@ describe.skipIf(!haveChromium)('Predictions view in the browser (himoe serve --m
     }
     expect(Object.values(experts).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     expect(Number(await page.getByTestId('predictions-sum-experts').textContent())).toBeCloseTo(1, 2);
+    // Each output's own router weights: a panel per output, each summing to 1, their mean the panel above.
+    const panels = await allBars(page);
+    expect(Object.keys(panels).sort()).toEqual(['experts', 'experts-arousal', 'experts-valence', 'prototypes']);
+    for (const o of ['valence', 'arousal']) {
+      expect(Object.keys(panels[`experts-${o}`]!)).toEqual(['EEG', 'ECG', 'EDA', 'PPG', 'RESP', 'shared']);
+      expect(Object.values(panels[`experts-${o}`]!).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+    }
+    for (const m of ['EEG', 'ECG', 'EDA', 'PPG', 'RESP']) {
+      expect(Math.abs(panels.experts![m]! - (panels['experts-valence']![m]! + panels['experts-arousal']![m]!) / 2)).toBeLessThan(2e-4);
+    }
+    await expect(page.locator('[data-testid="predictions-weights-experts-valence"] h3').textContent()).resolves.toContain('for valence');
     const prototypes = await bars(page, 'prototypes');
     expect(Object.keys(prototypes)).toHaveLength(8);
     expect(Object.values(prototypes).some((v) => v !== 0)).toBe(true);
@@ -145,6 +165,7 @@ describe.skipIf(!haveChromium)('Predictions view in the browser (himoe serve --m
     const experts = await bars(page, 'experts');
     expect(experts.EDA).toBe(0);
     for (const m of ['EEG', 'ECG', 'PPG', 'RESP']) expect(experts[m]).toBeGreaterThan(0);
+    for (const o of ['valence', 'arousal']) expect((await bars(page, `experts-${o}`)).EDA).toBe(0);
     expect(Object.values(experts).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     const eda = page.locator('[data-testid="predictions-availability"] [data-modality="EDA"]');
     expect(await eda.getAttribute('data-state')).toBe('no-stream');

@@ -388,7 +388,7 @@ export class HiMoEInference {
     const { M, L, d, H, dh, E, K, R } = this;
     const N = B * L;
     const D = c.outputs.length;
-    const { tokens, modalityWeights, prototypeWeights } = tf.tidy(() => {
+    const { tokens, modalityWeights, outputModalityWeights, prototypeWeights } = tf.tidy(() => {
       // Activations are [1, rows, features]; rows of per-modality tensors are modality-major
       // (m, b, i), as in HiMoE.forward. Attention runs on plain arrays (attention.ts).
       // tfjs-wasm copies uploaded values into its heap; the cpu backend keeps the array itself, so
@@ -448,6 +448,7 @@ export class HiMoEInference {
       // Modality Expert Bank (or mean fusion).
       let fused: T;
       let weights: T | undefined;
+      let routeWeights: T | undefined;
       if (this.router !== undefined && this.modalityExperts !== undefined) {
         // Per-output routing: logits [N, R*E] route-minor, one softmax per (token, route).
         const logits = tf.add(matMul(mean, this.router.mean), upload(ws.routerAdd, N, R * E));
@@ -461,6 +462,7 @@ export class HiMoEInference {
           // Route r's fused token sum_e w[n, r, e] expert_e[n], laid out route-major [R*N, d] as in HiMoE.forward.
           const byRoute = tf.reshape(tf.transpose(tf.reshape(weights, [N, R, E]), [1, 2, 0]), [R, E, N, 1]);
           fused = tf.reshape(tf.sum(tf.mul(tf.reshape(stackedExperts, [1, E, N, d]), byRoute), 1), [1, R * N, d]);
+          routeWeights = weights;
           weights = tf.mean(tf.reshape(weights, [N, R, E]), 1);
         }
       } else {
@@ -497,6 +499,8 @@ export class HiMoEInference {
       return {
         tokens: tf.tanh(head).dataSync() as Float32Array,
         modalityWeights: weights !== undefined ? (weights.dataSync() as Float32Array) : ws.meanWeights.slice(),
+        // [N * R, E] row n * R + r: token n's weights on route r, i.e. [B, L, D, E].
+        outputModalityWeights: routeWeights !== undefined ? (routeWeights.dataSync() as Float32Array) : undefined,
         prototypeWeights: r!.dataSync() as Float32Array,
       };
     });
@@ -520,6 +524,7 @@ export class HiMoEInference {
       tokens,
       windows: windowValues,
       modalityWeights,
+      ...(outputModalityWeights !== undefined ? { outputModalityWeights } : {}),
       prototypeWeights,
       lambdas: this.lambdas.slice(),
       tokenValid: valid.slice(),

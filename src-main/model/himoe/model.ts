@@ -42,8 +42,10 @@ export interface HiMoEOutput {
   tokenPredictions: T;
   /** [B, D] masked mean over the valid tokens. */
   windowPredictions: T;
-  /** [B, L, M + S] Modality Expert Bank weights (modality experts in config order, then shared); 0 exactly for unavailable modalities. */
+  /** [B, L, M + S] Modality Expert Bank weights (modality experts in config order, then shared); 0 exactly for unavailable modalities. With per-output routing, the mean over the outputs. */
   modalityWeights: T;
+  /** [B, L, D, M + S] with per-output routing: each output's own Modality Expert Bank weights. */
+  outputModalityWeights?: T;
   /** [B, L, K] routing weights over the emotion prototypes (last Emotion Expert Bank layer). */
   prototypeWeights: T;
   /** [emotionLayers] lambda of each Emotion Expert Bank layer (0 with plain softmax routing). */
@@ -67,8 +69,10 @@ export interface Prediction {
   tokens: Float32Array;
   /** [B, D] */
   windows: Float32Array;
-  /** [B, L, experts] */
+  /** [B, L, experts]; with per-output routing the mean over the outputs. */
   modalityWeights: Float32Array;
+  /** [B, L, D, experts] with per-output routing: each output's own weights (absent when the outputs share one router). */
+  outputModalityWeights?: Float32Array;
   /** [B, L, K] */
   prototypeWeights: Float32Array;
   /** [emotionLayers] */
@@ -104,6 +108,7 @@ function downloadPrediction(config: HiMoEConfig, batch: WindowBatch, o: HiMoEOut
     tokens: o.tokenPredictions.dataSync() as Float32Array,
     windows: o.windowPredictions.dataSync() as Float32Array,
     modalityWeights: o.modalityWeights.dataSync() as Float32Array,
+    ...(o.outputModalityWeights !== undefined ? { outputModalityWeights: o.outputModalityWeights.dataSync() as Float32Array } : {}),
     prototypeWeights: o.prototypeWeights.dataSync() as Float32Array,
     lambdas: o.lambdas.dataSync() as Float32Array,
   };
@@ -283,6 +288,7 @@ export class HiMoE {
     const R = this.routes;
     let fused: T;
     let weights: T;
+    let routeWeights: T | undefined;
     let balance: T;
     if (c.ablation.fusion === 'expert-bank') {
       const logits = dense(p, 'moe/router', tf.concat([mean, availT], 1));
@@ -299,6 +305,7 @@ export class HiMoE {
         const perRoute = tf.mul(tf.softmax(tf.add(tf.reshape(logits, [N, R, E]), tf.mul(tf.sub(1, mask3), MASKED)), -1), mask3);
         fused = tf.reshape(tf.transpose(tf.matMul(perRoute, tf.transpose(experts, [1, 0, 2])), [1, 0, 2]), [R * N, d]);
         weights = tf.mean(perRoute, 1);
+        routeWeights = perRoute;
         balance = options.training === true ? balanceLoss(perRoute, tf.tile(tf.reshape(batch.tokenValid, [N, 1]), [1, R])) : tf.scalar(0);
       }
     } else {
@@ -339,6 +346,7 @@ export class HiMoE {
       tokenPredictions,
       windowPredictions,
       modalityWeights: tf.reshape(weights, [B, L, E]),
+      ...(routeWeights !== undefined ? { outputModalityWeights: tf.reshape(routeWeights, [B, L, R, E]) } : {}),
       prototypeWeights: tf.reshape(r, [B, L, c.prototypes]),
       lambdas: tf.stack(lambdas),
       adapted,

@@ -43,6 +43,8 @@ async function setUp(): Promise<{ loaded: LoadedModel; inference: HiMoEInference
       modelName: loaded.manifest.name,
       outputs: [...c.outputs],
       modalities: c.modalities.map((s) => s.modality),
+      // A mean-fusion model has no router, per-output config or not: no per-output weights.
+      modalityRouting: loaded.model.routes > 1 ? 'per-output' : 'shared',
       prototypes: c.prototypes,
       windowSec: c.windowSec,
       tokenRateHz: c.tokenRateHz,
@@ -85,10 +87,15 @@ function predict(loaded: LoadedModel, inference: HiMoEInference, live: LiveNorma
   const M = c.modalities.length;
   const E = p.experts.length;
   const K = c.prototypes;
-  const row = new Float32Array(D + M + K);
+  // predictionChannelLabels' order: outputs, modality weights, prototypes, then each output's own modality weights.
+  const routes = p.outputModalityWeights;
+  const row = new Float32Array(D + M + K + (routes !== undefined ? D * M : 0));
   for (let k = 0; k < D; k++) row[k] = valid ? p.tokens[last * D + k]! : Number.NaN;
   for (let m = 0; m < M; m++) row[D + m] = p.modalityWeights[last * E + m]!;
   for (let k = 0; k < K; k++) row[D + M + k] = p.prototypeWeights[last * K + k]!;
+  if (routes !== undefined) {
+    for (let o = 0; o < D; o++) for (let m = 0; m < M; m++) row[D + M + K + o * M + m] = routes[(last * D + o) * E + m]!;
+  }
   return row;
 }
 

@@ -4,6 +4,7 @@
 
 import type { Modality } from '../../core/align/types.js';
 import type { StreamInfo } from '../../core/streams/types.js';
+import type { ModalityRouting } from '../himoe/config.js';
 import type { ModelBackend } from '../runtime/index.js';
 
 /** workerData of the inference worker. */
@@ -43,6 +44,8 @@ export interface LiveModelLayout {
   modelName: string;
   outputs: string[];
   modalities: Modality[];
+  /** 'per-output': each output has its own Modality Expert Bank weights, sent after the prototypes. */
+  modalityRouting: ModalityRouting;
   prototypes: number;
   windowSec: number;
   tokenRateHz: number;
@@ -55,15 +58,22 @@ export interface LiveModelLayout {
 
 export type FromLiveWorker =
   | { kind: 'ready'; layout: LiveModelLayout }
-  /** row: outputs, then modality weights (model order), then prototype weights; NaN outputs when no modality is available at the window end. */
+  /** row: predictionChannelLabels' order; NaN outputs when no modality is available at the window end. */
   | { kind: 'prediction'; seq: number; windowEndSec: number; row: Float32Array; computeMs: number; numTensors: number }
   | { kind: 'error'; seq?: number; code: string; message: string };
 
-/** Channel labels of the PREDICTION stream for a layout. */
-export function predictionChannelLabels(layout: Pick<LiveModelLayout, 'outputs' | 'modalities' | 'prototypes'>): string[] {
+/**
+ * Channel labels of the PREDICTION stream for a layout: the outputs; `weight_<modality>`, the
+ * Modality Expert Bank weight per model modality (the mean over the outputs with per-output
+ * routing; the shared experts have 1 - their sum); `prototype_<k>`; and with per-output routing
+ * `<output>_weight_<modality>`, each output's own weights, output by output. The per-output
+ * channels come last so that a reader of the shared layout finds its channels where they were.
+ */
+export function predictionChannelLabels(layout: Pick<LiveModelLayout, 'outputs' | 'modalities' | 'prototypes' | 'modalityRouting'>): string[] {
   return [
     ...layout.outputs,
     ...layout.modalities.map((m) => `weight_${m}`),
     ...Array.from({ length: layout.prototypes }, (_, k) => `prototype_${k}`),
+    ...(layout.modalityRouting === 'per-output' ? layout.outputs.flatMap((o) => layout.modalities.map((m) => `${o}_weight_${m}`)) : []),
   ];
 }

@@ -128,8 +128,10 @@ export interface ExamplePrediction {
   tokens: Float32Array;
   /** [D] masked mean over the window's valid tokens. */
   window: Float32Array;
-  /** [L, experts] Modality Expert Bank weights. */
+  /** [L, experts] Modality Expert Bank weights (per-output routing: the mean over the outputs). */
   modalityWeights: Float32Array;
+  /** [L, D, experts] each output's own weights, with per-output routing. */
+  outputModalityWeights?: Float32Array;
   /** [L, K] emotion prototype weights. */
   prototypeWeights: Float32Array;
   /** [L] 1 where the token has a label and data (scored). */
@@ -154,6 +156,7 @@ export function predictExamples(model: TrainableModel, examples: readonly Exampl
         tokens: p.tokens.slice(b * L * D, (b + 1) * L * D),
         window: p.windows.slice(b * D, (b + 1) * D),
         modalityWeights: p.modalityWeights.slice(b * L * E, (b + 1) * L * E),
+        ...(p.outputModalityWeights !== undefined ? { outputModalityWeights: p.outputModalityWeights.slice(b * L * D * E, (b + 1) * L * D * E) } : {}),
         prototypeWeights: p.prototypeWeights.slice(b * L * K, (b + 1) * L * K),
         scored: Uint8Array.from(mask.subarray(b * L, (b + 1) * L)),
       });

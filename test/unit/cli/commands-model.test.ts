@@ -109,6 +109,32 @@ describe('himoe synth-corpus, train and predict', () => {
     expect(rows[1]![0]! - rows[0]![0]!).toBeCloseTo(2, 6);
   });
 
+  it('predict adds each output\'s own routing weights for a model with per-output modality routing', async () => {
+    const perOutputConfig = join(dir, 'config-per-output.json');
+    await writeFile(perOutputConfig, JSON.stringify({ ...CONFIG, model: { ...CONFIG.model, modalityRouting: 'per-output' } }));
+    const modelDir = join(dir, 'model-per-output');
+    const train = await himoe('train', '--data', `xdf:${corpus}`, '--config', perOutputConfig, '--epochs', '1', '--out', modelDir);
+    expect(train.code, train.err).toBe(0);
+    const csv = join(dir, 'pred-per-output.csv');
+
+    const run = await himoe('predict', '--model', modelDir, '--in', join(corpus, 'synthetic-3002.xdf'), '--out', csv, '--hop', '2');
+
+    expect(run.code, run.err).toBe(0);
+    const lines = (await readFile(csv, 'utf8')).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/<output>_weight_\*: that output's own routing weight/);
+    const experts = ['EEG', 'ECG', 'EDA', 'shared0'];
+    expect(lines[1]!.split(',')).toEqual(['session_time_s', 'valence', 'arousal', ...experts.map((e) => `weight_${e}`), ...['valence', 'arousal'].flatMap((o) => experts.map((e) => `${o}_weight_${e}`))]);
+    const rows = lines.slice(2).map((l) => l.split(',').map(Number));
+    expect(rows.length).toBeGreaterThan(1);
+    for (const r of rows) {
+      expect(r).toHaveLength(15);
+      const [mean, valence, arousal] = [r.slice(3, 7), r.slice(7, 11), r.slice(11, 15)];
+      expect(valence.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+      expect(arousal.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+      for (let e = 0; e < 4; e++) expect(Math.abs(mean[e]! - (valence[e]! + arousal[e]!) / 2)).toBeLessThan(2e-4);
+    }
+  });
+
   it('a bad data SPEC exits 1 naming the wrong field', async () => {
     const run = await himoe('train', '--data', 'synthetic:subjects=0', '--out', join(dir, 'never'));
 

@@ -96,6 +96,42 @@ describe('LiveInferenceRunner', () => {
     expect(stats.mainThreadMs.count).toBe(stats.postedWindows);
   }, 30_000);
 
+  it('publishes each output\'s own modality weights after the prototypes when the model routes per output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'himoe-live-per-output-'));
+    try {
+      const model = new HiMoE(smallConfig({ dropout: 0, modalityRouting: 'per-output' }), 3);
+      await saveModel(dir, model, { name: 'live-per-output', normalisation: { method: 'per-subject-robust', description: 'estimated live' }, training: { data: 'none', description: 'Untrained.', synthetic: true, subjects: 0 }, seed: 3 });
+      model.dispose();
+      const { engine, predictions, attach } = liveSession();
+      const runner = attach({ modelDir: dir, hopSec: 0.25, backend: 'wasm' });
+      const layout = await runner.start();
+      await engine.start();
+      await sleep(2000);
+      await runner.stop();
+      await engine.release();
+
+      expect(layout.modalityRouting).toBe('per-output');
+      const labels = engine.streamInfos.find((s) => s.id === 'himoe:prediction')!.channels.map((c) => c.label);
+      const perOutput = ['valence', 'arousal'].flatMap((o) => ['EEG', 'ECG', 'EDA'].map((m) => `${o}_weight_${m}`));
+      expect(labels).toEqual(['valence', 'arousal', 'weight_EEG', 'weight_ECG', 'weight_EDA', ...Array.from({ length: 8 }, (_, k) => `prototype_${k}`), ...perOutput]);
+      const withData = predictions.filter((p) => Number.isFinite(p.values[0]));
+      expect(withData.length).toBeGreaterThanOrEqual(2);
+      for (const p of withData) {
+        expect(p.values).toHaveLength(19);
+        const valence = p.values.subarray(13, 16);
+        const arousal = p.values.subarray(16, 19);
+        // EDA is absent: exactly 0 on both routes; the weight_ channels are the routes' mean.
+        expect([valence[2], arousal[2]]).toEqual([0, 0]);
+        for (let m = 0; m < 3; m++) expect(p.values[2 + m]!).toBeCloseTo((valence[m]! + arousal[m]!) / 2, 6);
+        expect(valence[0]! + valence[1]!).toBeLessThanOrEqual(1 + 1e-6);
+        expect(arousal[0]! + arousal[1]!).toBeGreaterThan(0);
+      }
+      expect(withData.some((p) => Math.abs(p.values[13]! - p.values[16]!) > 1e-4)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('skips and counts the windows that come while the worker is still busy', async () => {
     const { engine, predictions, attach } = liveSession();
     const runner = attach({ modelDir, hopSec: 0.2, backend: 'wasm', testDelayMs: 700 });

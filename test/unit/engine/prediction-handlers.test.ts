@@ -21,6 +21,18 @@ describe('predictionRowReader', () => {
     expect(first.prototypeWeights.map((w) => Number(w.toFixed(6)))).toEqual([0.2, -0.05, 0.1]);
   });
 
+  it('reads no per-output weights from a shared-router stream, and each output\'s own from a per-output one', () => {
+    expect(predictionRowReader(LABELS)(Float32Array.of(0, 0, 0.5, 0.5, 0, 0, 0), 0, 1).outputWeights).toEqual([]);
+    const labels = [...LABELS, 'valence_weight_EEG', 'valence_weight_EDA', 'arousal_weight_EEG', 'arousal_weight_EDA'];
+    const row = predictionRowReader(labels)(Float32Array.of(0.1, 0.2, 0.5, 0.25, 0.3, 0.3, 0.3, 0.8, 0, 0.2, 0.5), 0, 1);
+    expect(row.modalityWeights).toEqual([0.5, 0.25]);
+    expect(row.outputWeights.map((o) => o.output)).toEqual(['valence', 'arousal']);
+    expect(row.outputWeights[0]!.modalityWeights.map((w) => Number(w.toFixed(6)))).toEqual([0.8, 0]);
+    expect(row.outputWeights[0]!.sharedWeight).toBeCloseTo(0.2, 6);
+    expect(row.outputWeights[1]!.modalityWeights.map((w) => Number(w.toFixed(6)))).toEqual([0.2, 0.5]);
+    expect(row.outputWeights[1]!.sharedWeight).toBeCloseTo(0.3, 6);
+  });
+
   it('turns the NaN outputs of a window without any modality into null (JSON has no NaN)', () => {
     const values = Float32Array.of(Number.NaN, Number.NaN, 0, 0, 0.1, 0.1, 0.1);
     const row = predictionRowReader(LABELS)(values, 0, 3);

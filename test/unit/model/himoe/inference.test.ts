@@ -54,6 +54,12 @@ function expectSamePrediction(fast: InferencePrediction, slow: Prediction, toler
     ['modalityWeights', maxAbsDiff(fast.modalityWeights, slow.modalityWeights)],
     ['lambdas', maxAbsDiff(fast.lambdas, slow.lambdas)],
   ];
+  // Per-output routing: each output's own weights, in the same [B, L, D, experts] layout.
+  expect(fast.outputModalityWeights === undefined).toBe(slow.outputModalityWeights === undefined);
+  if (fast.outputModalityWeights !== undefined) {
+    expect(fast.outputModalityWeights.length).toBe(fast.modalityWeights.length * fast.outputs.length);
+    checks.push(['outputModalityWeights', maxAbsDiff(fast.outputModalityWeights, slow.outputModalityWeights!)]);
+  }
   for (const [key, diff] of checks) expect(diff, `${key}: max |diff| ${diff}`).toBeLessThan(tolerance);
   for (const x of fast.tokens) expect(Number.isFinite(x)).toBe(true);
 }

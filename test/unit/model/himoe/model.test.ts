@@ -61,6 +61,10 @@ describe('Hi-MoE network', () => {
   it('returns per-token, per-window, modality-router and prototype outputs of the configured shapes', () => {
     const out = run(model, [randomWindow(config, 1), randomWindow(config, 2)]);
     expect(out.shapes).toEqual([[2, 16, 2], [2, 2], [2, 16, 4], [2, 16, 8], [1]]);
+    // One router for both outputs: no per-output weights.
+    const batch = batchWindows([randomWindow(config, 1)], config);
+    expect(model.predict(batch).outputModalityWeights).toBeUndefined();
+    disposeBatch(batch);
     for (const v of out.tokens) expect(Math.abs(v)).toBeLessThanOrEqual(1);
     for (let t = 0; t < 32; t++) {
       let sum = 0;
@@ -319,6 +323,37 @@ describe('Hi-MoE with per-output modality routing', () => {
       for (let e = 0; e < 4; e++) sum += outA.modalityWeights[t * 4 + e]!;
       expect(sum).toBeCloseTo(1, 5);
     }
+  });
+
+  it('returns each output\'s own weights, whose mean over the outputs is the reported modality weights', () => {
+    const batch = batchWindows([randomWindow(config, 36, { absent: ['ECG'] })], config);
+    const p = model.predict(batch);
+    disposeBatch(batch);
+    const E = model.expertCount;
+    const ecg = config.modalities.findIndex((s) => s.modality === 'ECG');
+    const routes = p.outputModalityWeights!;
+    expect(routes).toHaveLength(16 * 2 * E);
+    let differ = 0;
+    for (let t = 0; t < 16; t++) {
+      for (let e = 0; e < E; e++) {
+        const v = routes[(t * 2 + 0) * E + e]!;
+        const a = routes[(t * 2 + 1) * E + e]!;
+        expect((v + a) / 2).toBeCloseTo(p.modalityWeights[t * E + e]!, 6);
+        differ = Math.max(differ, Math.abs(v - a));
+      }
+      for (const o of [0, 1]) {
+        expect(routes[(t * 2 + o) * E + ecg]).toBe(0);
+        expect(Array.from(routes.subarray((t * 2 + o) * E, (t * 2 + o + 1) * E)).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+      }
+    }
+    expect(differ).toBeGreaterThan(1e-4);
+    // Mean fusion (the ablation) has no router, so no per-output weights even when asked to route per output.
+    const mean = new HiMoE(smallConfig({ modalityRouting: 'per-output', ablation: { alignment: 'full', emotionAttention: 'differential', fusion: 'mean' } }), 9);
+    const meanBatch = batchWindows([randomWindow(config, 37)], config);
+    expect(mean.routes).toBe(1);
+    expect(mean.predict(meanBatch).outputModalityWeights).toBeUndefined();
+    disposeBatch(meanBatch);
+    mean.dispose();
   });
 
   it('stays causal', () => {
