@@ -66,8 +66,10 @@ export interface TraceSample {
   tSec: number;
   truth: number[];
   prediction: number[];
-  /** Modality Expert Bank weights (experts in config order, then shared). */
+  /** Modality Expert Bank weights (experts in config order, then shared); with per-output routing the mean over the outputs. */
   weights: number[];
+  /** With per-output routing, each output's own weights (outputs in config order, then experts). */
+  outputWeights?: number[][];
 }
 
 export interface FoldArchResult {
@@ -134,11 +136,13 @@ function traceOf(examples: readonly Example[], predictions: readonly ExamplePred
     if (r < 0) return;
     const E = p.modalityWeights.length / L;
     const ex = examples[e]!;
+    const routes = p.outputModalityWeights;
     samples.push({
       tSec: ex.window.referenceTimesSec[r]!,
       truth: Array.from(ex.targets.subarray(r * D, (r + 1) * D)),
       prediction: Array.from(p.tokens.subarray(r * D, (r + 1) * D)),
       weights: Array.from(p.modalityWeights.subarray(r * E, (r + 1) * E)),
+      ...(routes !== undefined ? { outputWeights: Array.from({ length: D }, (_, o) => Array.from(routes.subarray((r * D + o) * E, (r * D + o + 1) * E))) } : {}),
     });
   });
   return samples.sort((a, b) => a.tSec - b.tSec);

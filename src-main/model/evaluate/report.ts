@@ -239,7 +239,7 @@ function markdown(r: EvaluationReport): string {
     lines.push(`| ${f.index + 1}: ${f.name} (train ${f.train}, val ${f.validation}, test ${f.test} windows) | ${r.run.archs.map((a) => f3(r.run.results.find((x) => x.fold === f.index && x.arch === a)?.metrics.meanCcc ?? Number.NaN)).join(' | ')} |`);
   }
   if (r.plots.includes('traces.svg')) lines.push('', '## Predicted vs true (first fold, first test subject; last token of each window)', '', '![traces](traces.svg)');
-  if (r.plots.includes('routing.svg')) lines.push('', '## Modality Expert Bank routing weights (Hi-MoE, same windows)', '', '![routing](routing.svg)');
+  if (r.plots.includes('routing.svg')) lines.push('', '## Modality Expert Bank routing weights (Hi-MoE, same windows; one chart per output with per-output routing)', '', '![routing](routing.svg)');
   return `${lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n')}\n`;
 }
 
@@ -282,23 +282,36 @@ function plots(run: EvaluationRun, robustness: RobustnessPoint[], outputs: strin
         ],
       });
     });
-    // Stack the per-dimension charts into one file.
-    const bodies = charts.map((svg) => svg.replace(/^<svg[^>]*>\n?/, '').replace(/<\/svg>\n?$/, ''));
-    const widthPx = Math.max(...charts.map((svg) => Number(/^<svg[^>]* width="(\d+)"/.exec(svg)?.[1] ?? 640)));
-    out.set('traces.svg', `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${300 * charts.length}" viewBox="0 0 ${widthPx} ${300 * charts.length}">\n${bodies.map((b, i) => `<g transform="translate(0 ${300 * i})">\n${b}</g>`).join('\n')}\n</svg>\n`);
+    out.set('traces.svg', stackCharts(charts));
     const himoe = traces.find((r) => r.arch === 'himoe');
     if (himoe !== undefined) {
       const experts = expertNames(run.fingerprint.config);
-      out.set('routing.svg', stackedAreaChart({
-        title: `Hi-MoE routing weights: subject ${himoe.trace.subject}`,
+      const samples = himoe.trace.samples;
+      const chart = (title: string, weights: (s: TraceSample) => number[] | undefined) => stackedAreaChart({
+        title,
         xLabel: 'session time, s',
         yLabel: 'weight (fraction)',
-        x: himoe.trace.samples.map((s) => s.tSec),
-        layers: experts.map((name, e) => ({ name, values: himoe.trace.samples.map((s) => s.weights[e] ?? 0) })),
-      }));
+        x: samples.map((s) => s.tSec),
+        layers: experts.map((name, e) => ({ name, values: samples.map((s) => weights(s)?.[e] ?? 0) })),
+      });
+      // Per-output routing: one chart per output (what each leans on), their mean being the first.
+      const perOutput = samples.length > 0 && samples.every((s) => s.outputWeights?.length === outputs.length);
+      out.set('routing.svg', perOutput
+        ? stackCharts(outputs.map((d, di) => chart(`Hi-MoE routing weights for ${d}: subject ${himoe.trace.subject}`, (s) => s.outputWeights![di])))
+        : chart(`Hi-MoE routing weights: subject ${himoe.trace.subject}`, (s) => s.weights));
     }
   }
   return out;
+}
+
+/** Charts of svg.ts stacked top to bottom into one SVG file. */
+function stackCharts(charts: readonly string[]): string {
+  const size = (svg: string, key: 'width' | 'height') => Number(new RegExp(`^<svg[^>]* ${key}="(\\d+)"`).exec(svg)?.[1] ?? (key === 'width' ? 640 : 360));
+  const bodies = charts.map((svg) => svg.replace(/^<svg[^>]*>\n?/, '').replace(/<\/svg>\n?$/, ''));
+  const widthPx = Math.max(...charts.map((svg) => size(svg, 'width')));
+  const tops = charts.map((_, i) => charts.slice(0, i).reduce((h, svg) => h + size(svg, 'height'), 0));
+  const heightPx = charts.reduce((h, svg) => h + size(svg, 'height'), 0);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}">\n${bodies.map((b, i) => `<g transform="translate(0 ${tops[i]})">\n${b}</g>`).join('\n')}\n</svg>\n`;
 }
 
 /** Build the report of a run and write report.json, report.md and the SVG plots into outDir. */

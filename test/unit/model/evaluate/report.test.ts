@@ -126,6 +126,23 @@ describe('evaluation report', () => {
     expect(json.format).toBe('himoe-evaluation');
     expect(json.summary).toHaveLength(2);
   });
+
+  it('draws one chart per output when the trace has each output\'s own weights, one chart otherwise', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'himoe-report-'));
+    dirs.push(dir);
+    const shared = result(0, 'himoe', 0.6, 0.7, 0.05, 0.01);
+    const perOutput = { ...shared, trace: { ...shared.trace, samples: shared.trace.samples.map((x) => ({ ...x, outputWeights: [[0.9, 0, 0, 0.1], [0.1, 0.6, 0.2, 0.1]] })) } };
+    await writeReport(run([perOutput]), join(dir, 'per-output'));
+    await writeReport(run([shared]), join(dir, 'shared'));
+    const split = await readFile(join(dir, 'per-output', 'routing.svg'), 'utf8');
+    const one = await readFile(join(dir, 'shared', 'routing.svg'), 'utf8');
+    expect(split).toContain('Hi-MoE routing weights for valence: subject s0');
+    expect(split).toContain('Hi-MoE routing weights for arousal: subject s0');
+    expect(one).toContain('Hi-MoE routing weights: subject s0');
+    const height = (svg: string) => Number(/^<svg[^>]* height="(\d+)"/.exec(svg)![1]);
+    expect(height(split)).toBe(2 * height(one));
+    expect(split).toMatch(/<g transform="translate\(0 0\)">[\s\S]*<g transform="translate\(0 \d+\)">/);
+  });
 });
 
 describe('SVG charts', () => {
