@@ -294,7 +294,7 @@ function plots(run: EvaluationRun, robustness: RobustnessPoint[], outputs: strin
         x: samples.map((s) => s.tSec),
         layers: experts.map((name, e) => ({ name, values: samples.map((s) => weights(s)?.[e] ?? 0) })),
       });
-      // Per-output routing: one chart per output (what each leans on), their mean being the first.
+      // Per-output routing: one chart per output (what each leans on) instead of their mean.
       const perOutput = samples.length > 0 && samples.every((s) => s.outputWeights?.length === outputs.length);
       out.set('routing.svg', perOutput
         ? stackCharts(outputs.map((d, di) => chart(`Hi-MoE routing weights for ${d}: subject ${himoe.trace.subject}`, (s) => s.outputWeights![di])))
