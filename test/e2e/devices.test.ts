@@ -77,19 +77,26 @@ describe.skipIf(!haveChromium)('Devices view (himoe serve)', () => {
     await page.getByTestId('start').click();
     await page.waitForSelector('[data-stream-id="synthetic:eeg"]');
     await page.getByTestId('nav-devices').click();
-    // Rates settle after a few pushes (one a second).
-    await page.waitForFunction(
-      () => {
-        const cell = document.querySelector('[data-device-stream="synthetic:eeg"] [data-testid="measured-rate"]');
-        return cell !== null && Number(cell.textContent) > 200;
-      },
-      undefined,
-      { timeout: 15_000 },
-    );
+    // Rates settle after a few pushes (one a second). The rate is measured from arrival times
+    // over 5 s, so a stall at session start on a loaded machine, followed by the source catching
+    // up, reads high until it leaves the window: wait for the EEG rate to come within 20 % of
+    // its nominal 256 Hz, and say what it read if it never does.
+    const eegRateCell = page.locator('[data-device-stream="synthetic:eeg"] [data-testid="measured-rate"]');
+    const settled = await page
+      .waitForFunction(
+        () => {
+          const rate = Number(document.querySelector('[data-device-stream="synthetic:eeg"] [data-testid="measured-rate"]')?.textContent);
+          return rate > 256 * 0.8 && rate < 256 * 1.2;
+        },
+        undefined,
+        { timeout: 20_000 },
+      )
+      .then(() => true, () => false);
+    const eegRate = Number(await eegRateCell.textContent());
+    expect(settled, `EEG measured rate ${eegRate} Hz did not settle within 20 % of 256 Hz in 20 s`).toBe(true);
     for (const id of ['synthetic:eeg', 'synthetic:ecg', 'synthetic:eda', 'synthetic:ppg', 'synthetic:resp']) {
       await expect(page.locator(`[data-device-stream="${id}"]`).count()).resolves.toBe(1);
     }
-    const eegRate = Number(await page.locator('[data-device-stream="synthetic:eeg"] [data-testid="measured-rate"]').textContent());
     expect(eegRate).toBeGreaterThan(256 * 0.8);
     expect(eegRate).toBeLessThan(256 * 1.2);
     await expect(page.getByTestId('device-status').textContent()).resolves.toContain('connected');
