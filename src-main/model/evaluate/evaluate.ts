@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Modality } from '../../core/align/types.js';
 import { ModelError } from '../errors.js';
-import { resolveHiMoEConfig, type HiMoEConfig } from '../himoe/config.js';
+import { resolveStoredConfig, type HiMoEConfig } from '../himoe/config.js';
 import { writeAtomically } from '../io/model-files.js';
 import type { RegressionMetrics } from '../metrics.js';
 import { scorePredictions, type ExamplePrediction, type TrainProgress } from '../training/trainer.js';
@@ -193,18 +193,10 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/**
- * A saved fingerprint with its model config resolved as this program resolves configs: a run.json
- * written before a config key with a default existed (modalityRouting) states the same model
- * without it. A config that no longer resolves is left as it is (and so does not match).
- */
+/** A saved fingerprint with its config resolved (resolveStoredConfig); one that no longer resolves is left as it is, and so does not match. */
 function withResolvedConfig(previous: Partial<RunFingerprint> | undefined): Partial<RunFingerprint> | undefined {
-  if (previous?.config === undefined) return previous;
-  try {
-    return { ...previous, config: resolveHiMoEConfig(previous.config) };
-  } catch {
-    return previous;
-  }
+  const config = previous?.config !== undefined ? resolveStoredConfig(previous.config) : undefined;
+  return config !== undefined ? { ...previous, config } : previous;
 }
 
 /** Run the evaluation; resolves with every (fold, arch) result (cancelled: true when the signal stopped it). */

@@ -155,6 +155,19 @@ export function resolveHiMoEConfig(partial: Partial<HiMoEConfig> = {}): HiMoECon
   return config;
 }
 
+/**
+ * A config read back from a file (run.json, a training checkpoint) resolved as configs are
+ * resolved today, so that one written before a key with a default existed (modalityRouting)
+ * compares equal to the same model's config; undefined when it no longer resolves.
+ */
+export function resolveStoredConfig(stored: Partial<HiMoEConfig>): HiMoEConfig | undefined {
+  try {
+    return resolveHiMoEConfig(stored);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Tokens per window. */
 export function tokensPerWindow(config: HiMoEConfig): number {
   return Math.round(config.windowSec * config.tokenRateHz);

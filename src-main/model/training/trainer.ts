@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../errors.js';
-import { resolveHiMoEConfig, type HiMoEConfig } from '../himoe/config.js';
+import { resolveHiMoEConfig, resolveStoredConfig, type HiMoEConfig } from '../himoe/config.js';
 import { batchWindows, disposeBatch, type WindowBatch } from '../himoe/batch.js';
 import { HiMoE, type HiMoEOutput, type LossTerms, type Prediction } from '../himoe/model.js';
 import type { ParamStore } from '../himoe/params.js';
@@ -227,16 +227,6 @@ async function readCheckpoint(dir: string): Promise<{ meta: CheckpointMeta; tens
   return { meta, tensors: tf.io.decodeWeights(new Uint8Array(bin).buffer, meta.specs) };
 }
 
-/** Whether a checkpoint's stored config, resolved as configs are today, is `config` (a checkpoint
- *  written before a key with a default existed, modalityRouting, states the same model without it). */
-function sameStoredConfig(stored: HiMoEConfig, config: HiMoEConfig): boolean {
-  try {
-    return JSON.stringify(resolveHiMoEConfig(stored)) === JSON.stringify(config);
-  } catch {
-    return false;
-  }
-}
-
 /** Train Hi-MoE; resolves with the best model (by validation mean CCC) and the history. */
 export async function trainHiMoE(options: TrainOptions): Promise<TrainResult>;
 export async function trainHiMoE<M extends TrainableModel>(options: TrainOptions<M> & { createModel: (config: HiMoEConfig, seed: number) => M }): Promise<TrainResult<M>>;
@@ -269,7 +259,7 @@ export async function trainHiMoE(options: TrainOptions<TrainableModel>): Promise
     if (checkpoint !== undefined) {
       const { meta, tensors } = checkpoint;
       try {
-        if (meta.seed !== options.seed || !sameStoredConfig(meta.config, config)) {
+        if (meta.seed !== options.seed || JSON.stringify(resolveStoredConfig(meta.config)) !== JSON.stringify(config)) {
           // Nothing of this call outlives the refusal.
           adam.dispose();
           model.dispose();
