@@ -93,8 +93,10 @@ export interface FoldArchResult {
  * --resume never mixes results computed under two definitions. A run.json without it is 1.
  * 1: first release. 2: the asynchrony shift and the time-shift augmentation take the content
  * they move in from the recording (augment's shiftContent); version 1 cut it out of the window.
+ * 3: each instant is scored once, in the window that gives it the most context
+ * (tokensWithMostContext); versions 1-2 scored every token of the overlapping windows.
  */
-export const EVALUATION_VERSION = 2;
+export const EVALUATION_VERSION = 3;
 
 export interface RunFingerprint {
   evaluationVersion: number;
@@ -149,13 +151,51 @@ function traceOf(examples: readonly Example[], predictions: readonly ExamplePred
 }
 
 /**
- * Score predictions on every labelled token of the test windows, the same tokens for every
- * architecture: where a model has no input in reach of a token (eeg-only on a window that lost its
- * EEG, a token inside a gap) it predicts neutral, 0 on the [-1, 1] scale. Scoring only the tokens a
- * model has input for would let a model that sees less be judged on an easier, smaller set.
+ * Which tokens of each example the evaluation scores: every instant of a subject's recording once,
+ * in the window that gives it the most context. Overlapping windows (hop < window) hold each
+ * instant window/hop times, with from one token to a whole window of signal behind it; scoring
+ * them all counts each instant that many times and mixes short-context predictions into the score,
+ * while live use reads each instant once, at the end of a full window. The window kept for an
+ * instant is the earliest-starting one that covers it (where the instant's token sits last), so
+ * only the first window of a recording (or of a trial cut on its own) is scored whole, and every
+ * later window on the tokens after the previous window's end (the last hop). Windows are grouped
+ * by subject: every data SPEC gives a subject one timeline (datasets lay trials end to end, an
+ * XDF file is one subject).
+ */
+export function tokensWithMostContext(examples: readonly Example[]): Uint8Array[] {
+  const keep = examples.map((e) => new Uint8Array(e.window.referenceTimesSec.length));
+  const bySubject = new Map<string, number[]>();
+  examples.forEach((e, i) => {
+    const list = bySubject.get(e.subject);
+    if (list === undefined) bySubject.set(e.subject, [i]);
+    else list.push(i);
+  });
+  for (const indices of bySubject.values()) {
+    indices.sort((a, b) => examples[a]!.window.startSec - examples[b]!.window.startSec || a - b);
+    let coveredTo = Number.NEGATIVE_INFINITY;
+    for (const i of indices) {
+      const times = examples[i]!.window.referenceTimesSec;
+      const L = times.length;
+      if (L === 0) continue;
+      const w = examples[i]!.window;
+      // Half a token: reference times of two windows on one grid agree to rounding, not exactly.
+      const half = (w.endSec - w.startSec) / L / 2;
+      for (let r = 0; r < L; r++) keep[i]![r] = times[r]! > coveredTo + half ? 1 : 0;
+      coveredTo = Math.max(coveredTo, times[L - 1]!);
+    }
+  }
+  return keep;
+}
+
+/**
+ * Score predictions on the labelled tokens of the test windows, each instant once with the most
+ * context it has (tokensWithMostContext), and the same tokens for every architecture: where a
+ * model has no input in reach of a token (eeg-only on a window that lost its EEG, a token inside a
+ * gap) it predicts neutral, 0 on the [-1, 1] scale. Scoring only the tokens a model has input for
+ * would let a model that sees less be judged on an easier, smaller set.
  */
 export function scoreLabelledTokens(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[]): RegressionMetrics {
-  return scorePredictions(predictions, examples, outputs, { blind: 'neutral' });
+  return scorePredictions(predictions, examples, outputs, { blind: 'neutral', tokens: tokensWithMostContext(examples) });
 }
 
 /** Score a trained regressor on a fold's test set, clean and under every perturbation of the grid (scoreLabelledTokens). */

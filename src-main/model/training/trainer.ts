@@ -170,15 +170,18 @@ export function predictExamples(model: TrainableModel, examples: readonly Exampl
  * a model scored (a label and input in reach); with `blind: 'neutral'` on every token with a
  * label, a token without input counting as a neutral prediction (0), so that models that see
  * different inputs are scored on the same tokens (the evaluation's scoreLabelledTokens).
+ * `tokens` (per example, 1 = may be scored) narrows either set, e.g. to one token per instant.
  */
-export function scorePredictions(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[], options: { blind?: 'skip' | 'neutral' } = {}): RegressionMetrics {
+export function scorePredictions(predictions: readonly ExamplePrediction[], examples: readonly Example[], outputs: readonly string[], options: { blind?: 'skip' | 'neutral'; tokens?: readonly Uint8Array[] } = {}): RegressionMetrics {
   const D = outputs.length;
   const neutral = options.blind === 'neutral';
   const preds: number[] = [];
   const targets: number[] = [];
   predictions.forEach((p, e) => {
     const y = examples[e]!.targets;
+    const only = options.tokens?.[e];
     for (let r = 0; r < p.scored.length; r++) {
+      if (only !== undefined && only[r] !== 1) continue;
       const seen = p.scored[r] === 1;
       if (neutral ? !y.subarray(r * D, (r + 1) * D).every(Number.isFinite) : !seen) continue;
       for (let d = 0; d < D; d++) {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptanceClaims, claimVerdict, meanSd, pairedDifference, summarise, writeReport, type EvaluationRun, type FoldArchResult } from '../../../../src-main/model/evaluate/index.js';
+import { EVALUATION_VERSION, acceptanceClaims, claimVerdict, meanSd, pairedDifference, summarise, writeReport, type EvaluationRun, type FoldArchResult } from '../../../../src-main/model/evaluate/index.js';
 import { lineChart, niceTicks } from '../../../../src-main/model/evaluate/svg.js';
 import { resolveHiMoEConfig } from '../../../../src-main/model/himoe/index.js';
 
@@ -29,10 +29,10 @@ function result(fold: number, arch: string, v: number, a: number, missingDrop: n
   };
 }
 
-function run(results: FoldArchResult[]): EvaluationRun {
+function run(results: FoldArchResult[], evaluationVersion = EVALUATION_VERSION): EvaluationRun {
   const config = resolveHiMoEConfig({});
   return {
-    fingerprint: { evaluationVersion: 2, data: 'synthetic:subjects=3', protocol: 'loso', folds: 2, seed: 1, config: { ...config, modalities: config.modalities.slice(0, 3) }, train: { epochs: 1 }, robustness: false },
+    fingerprint: { evaluationVersion, data: 'synthetic:subjects=3', protocol: 'loso', folds: 2, seed: 1, config: { ...config, modalities: config.modalities.slice(0, 3) }, train: { epochs: 1 }, robustness: false },
     folds: [0, 1].map((index) => ({ index, name: `test subject s${index}`, testSubjects: [`s${index}`], testTrials: [], droppedOverlapping: 0, train: 10, validation: 5, test: 5 })),
     archs: [...new Set(results.map((r) => r.arch))],
     results,
@@ -117,6 +117,10 @@ describe('evaluation report', () => {
     // Training time of every result, also of results read from an earlier process (each result here took 1 s).
     expect(md).toContain('2 s of training in all (3 s in the process that wrote this report');
     expect(md).toMatch(/\| Hi-MoE beats eeg-only in valence CCC \(all modalities present\) \| 0\.600 vs 0\.200; by fold: Hi-MoE ahead \+0\.400, in 1 of 1 folds \| pass \|/);
+    // The scoring rule of the version that computed the results, not of this program.
+    expect(md).toContain('Each instant is scored once, in the window that gives it the most context');
+    await writeReport(run([result(0, 'himoe', 0.6, 0.7, 0.05, 0.01)], 2), join(dir, 'v2'));
+    expect(await readFile(join(dir, 'v2', 'report.md'), 'utf8')).toContain('Every token of the overlapping windows is scored (evaluation version 1-2)');
     expect(report.plots.sort()).toEqual(['robustness-modality-missing.svg', 'robustness-shift.svg', 'routing.svg', 'traces.svg']);
     for (const p of report.plots) {
       expect(md).toContain(`(${p})`);
