@@ -37,7 +37,7 @@ export const evaluationDataSchema = z.discriminatedUnion('kind', [
     trials: z.number().int().min(1).max(64).default(1),
     seed: z.number().int().min(0).max(2 ** 31).default(1),
   }).strict(),
-  /** Recorded sessions of the workspace (each needs a GROUND_TRUTH stream); each is one "subject" of the protocol. */
+  /** Recorded sessions of the workspace (each needs a GROUND_TRUTH stream or annotation traces, post-hoc passes included); sessions of one subject (session.json / file header) are one subject of the protocol. */
   z.object({ kind: z.literal('sessions'), ids: z.array(folderId).min(2).max(1000) }).strict(),
   /** DEAP preprocessed subject files (sNN.dat / sNN.mat): a folder inside the workspace. */
   z.object({ kind: z.literal('deap'), dir: workspacePath }).strict(),

@@ -4,10 +4,9 @@
 // written by engine/replay-handlers.ts) are read with it. The library index reads through here too.
 
 import { writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { tracesToCsv, type TraceCsvOptions } from '../core/annotation/csv.js';
 import { tracesFromStreams, type AnnotationTrace } from '../core/annotation/trace.js';
-import { listAnnotationFiles, RECORDING_FILE } from '../storage/workspace.js';
+import { postHocAnnotationFiles } from '../storage/workspace.js';
 import { readXdf, type XdfFile, type XdfReadOptions } from '../storage/xdf/xdf-reader.js';
 
 export interface AnnotationFileContents {
@@ -28,13 +27,6 @@ export function annotationTracesOf(file: XdfFile, opts: { includeReferences?: bo
 
 function raterDimensions(traces: readonly AnnotationTrace[]): string[] {
   return [...new Set(traces.filter((t) => t.kind === 'rater').map((t) => t.dimension))];
-}
-
-/** The post-hoc annotation files of `path` when it is a workspace recording (…/sessions/<id>/recording.xdf). */
-export async function postHocAnnotationFiles(path: string): Promise<string[]> {
-  if (basename(path) !== RECORDING_FILE) return [];
-  const folder = dirname(path);
-  return (await listAnnotationFiles(folder)).map((f) => join(folder, f));
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 } from '../api/requests-evaluation.js';
 import type { ParsedParams, RequestResult } from '../api/contract.js';
 import { findDeapFiles } from '../storage/datasets/deap/deap.js';
-import { EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, isValidId, sessionDir } from '../storage/workspace.js';
+import { ANNOTATIONS_DIR, EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, isValidId, listAnnotationFiles, sessionDir } from '../storage/workspace.js';
 import { claimVerdict } from '../model/evaluate/verdict.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
@@ -329,15 +329,23 @@ export class EvaluationRunner {
     };
   }
 
-  /** Sessions become a folder of links <run>/data/<session>.xdf (a copy where links are not allowed), one subject each. */
+  /**
+   * Sessions become a folder laid out as the workspace's: <run>/data/<session>/recording.xdf and
+   * its post-hoc annotation passes in annotations/, as links (copies where links are not allowed).
+   * The xdf: SPEC then reads each recording with its passes, grouped by subject.
+   */
   private async prepareData(p: ParsedParams<'evaluation.start'>, dir: string): Promise<void> {
     if (p.data?.kind !== 'sessions') return;
     const data = join(dir, 'data');
-    await mkdir(data, { recursive: true });
+    const link = (target: string, path: string) => symlink(target, path).catch(() => copyFile(target, path));
     for (const sid of new Set(p.data.ids)) {
-      const target = join(sessionDir(this.opts.workspace, sid), RECORDING_FILE);
-      const link = join(data, `${sid}.xdf`);
-      await symlink(target, link).catch(() => copyFile(target, link));
+      const folder = sessionDir(this.opts.workspace, sid);
+      const into = join(data, sid);
+      await mkdir(into, { recursive: true });
+      await link(join(folder, RECORDING_FILE), join(into, RECORDING_FILE));
+      const passes = await listAnnotationFiles(folder);
+      if (passes.length > 0) await mkdir(join(into, ANNOTATIONS_DIR), { recursive: true });
+      for (const pass of passes) await link(join(folder, pass), join(into, pass));
     }
   }
 

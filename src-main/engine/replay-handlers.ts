@@ -17,6 +17,7 @@ import {
   ANNOTATIONS_DIR,
   isValidId,
   MEDIA_DIR,
+  postHocAnnotationFiles,
   readSessionMeta,
   recordingPath,
   resolveInsideWorkspace,
@@ -25,7 +26,6 @@ import {
   SESSIONS_DIR,
 } from '../storage/workspace.js';
 import { readXdf, XdfWriter, type XdfFile, type XdfStream } from '../storage/xdf/index.js';
-import { postHocAnnotationFiles } from './annotation-io.js';
 import { EngineError } from './errors.js';
 import { MediaTickets, mediaTypeOf } from './media-serving.js';
 import type { RequestHandlers } from './workstation-service.js';

@@ -3,7 +3,7 @@
 //   <ws>/library.sqlite, <ws>/sessions/<id>/{recording.xdf, session.json}, <ws>/models/<id>/, <ws>/evaluations/<id>/
 
 import { mkdir, open, readdir, readFile, realpath, rename, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { HimoeError } from '../core/errors.js';
 
 export class WorkspaceError extends HimoeError {
@@ -114,9 +114,17 @@ export async function listAnnotationFiles(sessionFolder: string): Promise<string
     throw err;
   }
   return entries
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xdf'))
+    // Links too: an evaluation run links the passes of the sessions it reads (engine/evaluation-handlers).
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.xdf'))
     .map((e) => `${ANNOTATIONS_DIR}/${e.name}`)
     .sort();
+}
+
+/** The post-hoc annotation files of `path` when it is a workspace recording (…/sessions/<id>/recording.xdf): absolute, sorted. */
+export async function postHocAnnotationFiles(path: string): Promise<string[]> {
+  if (basename(path) !== RECORDING_FILE) return [];
+  const folder = dirname(path);
+  return (await listAnnotationFiles(folder)).map((f) => join(folder, f));
 }
 
 /**

@@ -1,11 +1,14 @@
 // Datasets for the model commands (issue 3 item 3): a data SPEC resolved into per-subject
 // training examples — the synthetic corpus rendered directly, the XDF sessions of a directory
-// (each with a GROUND_TRUTH stream) read and cut by xdfExamples, or DEAP / DREAMER through the
-// storage/datasets importers (deapExamples, dreamerExamples).
+// (each with a GROUND_TRUTH stream or annotation traces, a workspace recording with its post-hoc
+// passes; grouped by the subject in their file headers) read and cut by xdfExamples, or DEAP /
+// DREAMER through the storage/datasets importers (deapExamples, dreamerExamples).
 
 import { readdir } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
-import { readXdf } from '../../storage/xdf/index.js';
+import { basename, dirname, join, relative } from 'node:path';
+import { ANNOTATIONS_DIR, postHocAnnotationFiles, RECORDING_FILE } from '../../storage/workspace.js';
+import { readXdf, type XdfFile, type XdfStream } from '../../storage/xdf/index.js';
+import { childText, parseXml } from '../../storage/xdf/xdf-xml.js';
 import { ModelError } from '../errors.js';
 import type { HiMoEConfig } from '../himoe/config.js';
 import { syntheticExamples, type Example } from '../training/examples.js';
@@ -30,7 +33,11 @@ export interface Dataset {
   subjects: SubjectExamples[];
 }
 
-/** XDF files under a directory (recursively), sorted by path. */
+/**
+ * The sessions among the XDF files under a directory (recursively), sorted by path. A workspace
+ * session's post-hoc annotation passes (<session>/annotations/*.xdf beside its recording.xdf)
+ * are not sessions: they are read with their recording (loadDataset).
+ */
 export async function findXdfFiles(dir: string): Promise<string[]> {
   let entries: string[];
   try {
@@ -38,7 +45,19 @@ export async function findXdfFiles(dir: string): Promise<string[]> {
   } catch (error) {
     throw new ModelError('bad-data-spec', `xdf:${dir}: cannot read the directory (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { dir }, { cause: error });
   }
-  return entries.filter((e) => e.toLowerCase().endsWith('.xdf')).map((e) => join(dir, e)).sort();
+  const files = new Set(entries.filter((e) => e.toLowerCase().endsWith('.xdf')));
+  const isPass = (e: string) => basename(dirname(e)) === ANNOTATIONS_DIR && files.has(join(dirname(dirname(e)), RECORDING_FILE));
+  return [...files].filter((e) => !isPass(e)).map((e) => join(dir, e)).sort();
+}
+
+/** The subject a recording's file header names (`<subject>`, as the recorder and the dataset importers write it), if any. */
+function headerSubject(file: XdfFile): string | undefined {
+  try {
+    const subject = childText(parseXml(file.fileHeader.xml), 'subject')?.trim();
+    return subject !== undefined && subject !== '' ? subject : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function subjectOf(examples: Example[], subject: string): SubjectExamples {
@@ -74,15 +93,42 @@ export async function loadDataset(specOrText: DataSpec | string, config: HiMoECo
   const files = await findXdfFiles(spec.dir);
   if (files.length === 0) throw new ModelError('bad-data-spec', `xdf:${spec.dir}: no .xdf files in the directory`, { dir: spec.dir });
   let synthetic = true;
+  let passes = 0;
+  const bySubject = new Map<string, Example[]>();
   for (const [i, path] of files.entries()) {
     const file = await readXdf(path);
-    const name = relative(spec.dir, path) || basename(path);
-    const { examples } = xdfExamples(config, file, { subject: name.replace(/\.xdf$/i, ''), hopSec: options.hopSec, requireTargets: true, source: path, shareAligned });
+    const rel = relative(spec.dir, path) || basename(path);
+    // A workspace recording is named by its session folder, any other file by its path.
+    const name = basename(rel) === RECORDING_FILE && dirname(rel) !== '.' ? dirname(rel) : rel.replace(/\.xdf$/i, '');
+    // Sessions of one subject are one subject of the protocols (leave-one-subject-out must not
+    // train on another session of the test subject); a file without <subject> is its own.
+    const subject = headerSubject(file) ?? name;
+    const annotationStreams: XdfStream[] = [];
+    for (const pass of await postHocAnnotationFiles(path)) {
+      // Written on the session clock (zero offset, irregular): nothing to dejitter.
+      annotationStreams.push(...(await readXdf(pass, { dejitter: false })).streams);
+      passes++;
+    }
+    const { examples } = xdfExamples(config, file, {
+      subject,
+      ...(subject !== name ? { recording: name } : {}),
+      annotationStreams,
+      hopSec: options.hopSec,
+      requireTargets: true,
+      source: path,
+      shareAligned,
+    });
     if (!file.streams.some((s) => s.info.type === 'GROUND_TRUTH' && s.info.id !== '' && /synthetic/i.test(`${s.info.name} ${s.info.sourceId}`))) synthetic = false;
-    subjects.push(subjectOf(examples, name.replace(/\.xdf$/i, '')));
-    options.onSubject?.(name, i, files.length);
+    const list = bySubject.get(subject);
+    if (list === undefined) bySubject.set(subject, examples);
+    else list.push(...examples);
+    options.onSubject?.(rel, i, files.length);
   }
-  return { spec, synthetic, subjects, description: `${files.length} XDF session(s) from ${spec.dir}, targets from each session's GROUND_TRUTH stream${synthetic ? ' (the synthetic generator\'s)' : ''}.` };
+  for (const [subject, examples] of bySubject) subjects.push(subjectOf(examples, subject));
+  const description =
+    `${files.length} XDF session(s) of ${subjects.length} subject(s) from ${spec.dir}; targets from each session's GROUND_TRUTH stream${synthetic ? ' (the synthetic generator\'s)' : ''}, ` +
+    `else from the consensus of its raters' ANNOTATION traces${passes > 0 ? ` (with ${passes} post-hoc annotation pass(es) of workspace recordings)` : ''}.`;
+  return { spec, synthetic, subjects, description };
 }
 
 export interface HoldOutSplit {

@@ -1,8 +1,9 @@
 // Model examples from a recorded XDF session (issue 3 item 3): the streams whose type is one of
 // the model's modalities (channels picked and ordered as the manifest wants), aligned by
 // core/align, normalised with the session's own robust statistics (as in training), cut into
-// windows; targets from a GROUND_TRUTH stream when there is one (NaN otherwise), trials from
-// `onset:LABEL` / `offset:LABEL` markers.
+// windows; targets from a GROUND_TRUTH stream when there is one, else from the consensus of the
+// raters' ANNOTATION traces (NaN where there is neither), trials from `onset:LABEL` /
+// `offset:LABEL` markers.
 
 import { windowsOver, type ModalityInput } from '../../core/align/index.js';
 import { consensusTarget } from '../../core/annotation/target.js';
@@ -17,6 +18,10 @@ import { alignForModel, type Example } from '../training/examples.js';
 export interface XdfExamplesOptions {
   /** Subject name of the examples (e.g. the file name). */
   subject: string;
+  /** Name of the recording when the subject has several (Example.recording; trial ids start with it, else with the subject). */
+  recording?: string;
+  /** More ANNOTATION streams on the session clock (a workspace recording's post-hoc passes): raters of the targets with the file's own. */
+  annotationStreams?: readonly XdfStream[];
   /** Step between window ends, seconds. */
   hopSec: number;
   /** Throw ModelError 'no-ground-truth' when the session has no GROUND_TRUTH stream. */
@@ -99,7 +104,7 @@ export function xdfExamples(config: HiMoEConfig, file: XdfFile, options: XdfExam
   const D = config.outputs.length;
   // Without ground truth, the raters' continuous annotations are the targets: per dimension the
   // lag-corrected evaluator-weighted consensus on the token grid (NaN where too few raters).
-  const consensus = gt === undefined ? annotationConsensus(file, config, startSec, endSec) : null;
+  const consensus = gt === undefined ? annotationConsensus([...file.streams, ...(options.annotationStreams ?? [])], config, startSec, endSec) : null;
   if (gt === undefined && consensus === null && options.requireTargets === true) {
     throw new ModelError(
       'no-ground-truth',
@@ -124,15 +129,18 @@ export function xdfExamples(config: HiMoEConfig, file: XdfFile, options: XdfExam
         if (c) interpolateAt(c.timesSec, c.values, 1, 0, window.referenceTimesSec, targets, D, d);
       }
     }
-    const trial = trials.find((s) => s.startSec <= window.endSec && window.endSec < s.endSec);
-    examples.push({ window, targets, subject: options.subject, trial: `${options.subject}/${trial?.label ?? 'rest'}` });
+    // Without stimulus markers the whole recording is one trial (a film watched start to end, a
+    // continuous task): 'rest' means between stimuli, and protocols do not test on rest.
+    const trial = trials.length === 0 ? 'session' : (trials.find((s) => s.startSec <= window.endSec && window.endSec < s.endSec)?.label ?? 'rest');
+    const prefix = options.recording ?? options.subject;
+    examples.push({ window, targets, subject: options.subject, trial: `${prefix}/${trial}`, ...(options.recording !== undefined ? { recording: options.recording } : {}) });
   }
   return { examples, normalisation, streamCheck, hasTargets: gt !== undefined || consensus !== null };
 }
 
 /** Per output dimension, the annotation consensus on a token-rate grid (NaN where masked), or null without traces. */
-function annotationConsensus(file: XdfFile, config: HiMoEConfig, startSec: number, endSec: number): Array<{ timesSec: Float64Array; values: Float32Array } | null> | null {
-  const traces = tracesFromStreams(file.streams);
+function annotationConsensus(streams: readonly XdfStream[], config: HiMoEConfig, startSec: number, endSec: number): Array<{ timesSec: Float64Array; values: Float32Array } | null> | null {
+  const traces = tracesFromStreams(streams);
   if (traces.length === 0) return null;
   const n = Math.max(2, Math.floor((endSec - startSec) * config.tokenRateHz) + 1);
   const grid = Float64Array.from({ length: n }, (_, i) => startSec + i / config.tokenRateHz);

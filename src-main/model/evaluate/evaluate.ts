@@ -12,7 +12,7 @@ import { resolveStoredConfig, type HiMoEConfig } from '../himoe/config.js';
 import { writeAtomically } from '../io/model-files.js';
 import type { RegressionMetrics } from '../metrics.js';
 import { scorePredictions, type ExamplePrediction, type TrainProgress } from '../training/trainer.js';
-import type { Example } from '../training/examples.js';
+import { timelineOf, type Example } from '../training/examples.js';
 import type { Dataset } from '../data/index.js';
 import { ARCHITECTURES, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
 import { makeFolds, type Fold, type ProtocolName } from './protocol.js';
@@ -159,18 +159,18 @@ function traceOf(examples: readonly Example[], predictions: readonly ExamplePred
  * instant is the earliest-starting one that covers it (where the instant's token sits last), so
  * only the first window of a recording (or of a trial cut on its own) is scored whole, and every
  * later window on the tokens after the previous window's end (the last hop). Windows are grouped
- * by subject: every data SPEC gives a subject one timeline (datasets lay trials end to end, an
- * XDF file is one subject).
+ * by recording (timelineOf: datasets lay a subject's trials end to end on one timeline, each XDF
+ * session is its own).
  */
 export function tokensWithMostContext(examples: readonly Example[]): Uint8Array[] {
   const keep = examples.map((e) => new Uint8Array(e.window.referenceTimesSec.length));
-  const bySubject = new Map<string, number[]>();
+  const byTimeline = new Map<string, number[]>();
   examples.forEach((e, i) => {
-    const list = bySubject.get(e.subject);
-    if (list === undefined) bySubject.set(e.subject, [i]);
+    const list = byTimeline.get(timelineOf(e));
+    if (list === undefined) byTimeline.set(timelineOf(e), [i]);
     else list.push(i);
   });
-  for (const indices of bySubject.values()) {
+  for (const indices of byTimeline.values()) {
     indices.sort((a, b) => examples[a]!.window.startSec - examples[b]!.window.startSec || a - b);
     let coveredTo = Number.NEGATIVE_INFINITY;
     for (const i of indices) {
@@ -204,7 +204,10 @@ export function testRegressor(regressor: Regressor, fold: Fold, options: { confi
   const clean = regressor.predict(fold.test);
   const metrics = scoreLabelledTokens(clean, fold.test, outputs);
   const subject = fold.testSubjects[0]!;
-  const own = fold.test.map((e, i) => [e, clean[i]!] as const).filter(([e]) => e.subject === subject);
+  // Its first recording only: the times of two sessions would interleave.
+  const first = fold.test.find((e) => e.subject === subject);
+  const timeline = first !== undefined ? timelineOf(first) : undefined;
+  const own = fold.test.map((e, i) => [e, clean[i]!] as const).filter(([e]) => e.subject === subject && timelineOf(e) === timeline);
   const trace = { subject, samples: traceOf(own.map(([e]) => e), own.map(([, p]) => p), outputs.length) };
   const robustness: RobustnessResult[] = [{ kind: 'none', level: 0, metrics }];
   if (options.robustness !== false) {

@@ -2,11 +2,11 @@
 // and trial-wise k-fold within subjects (subject-dependent). Every fold names its test windows,
 // its training windows and a validation set for early stopping, with no window of a test (or
 // validation) trial in training: a training window whose span overlaps a held-out trial's span
-// in the same subject is dropped too, since windows overlap in time (8 s windows, 2 s hops).
+// in the same recording is dropped too, since windows overlap in time (8 s windows, 2 s hops).
 
 import { ModelError } from '../errors.js';
 import { seededRng } from '../runtime/index.js';
-import type { Example } from '../training/examples.js';
+import { timelineOf, type Example } from '../training/examples.js';
 import type { Dataset, SubjectExamples } from '../data/index.js';
 
 export type ProtocolName = 'loso' | 'subject-kfold';
@@ -31,7 +31,7 @@ function isRest(trial: string): boolean {
   return trial.endsWith('/rest');
 }
 
-/** [start, end] of each held-out trial's windows, per subject. */
+/** [start, end] of each held-out trial's windows, per timeline (timelineOf). */
 function spans(examples: readonly Example[], trials: ReadonlySet<string>): Map<string, Array<[number, number]>> {
   const byTrial = new Map<string, [number, number]>();
   for (const e of examples) {
@@ -44,15 +44,15 @@ function spans(examples: readonly Example[], trials: ReadonlySet<string>): Map<s
   for (const e of examples) {
     const s = byTrial.get(e.trial);
     if (s === undefined) continue;
-    const list = out.get(e.subject) ?? [];
+    const list = out.get(timelineOf(e)) ?? [];
     if (!list.includes(s)) list.push(s);
-    out.set(e.subject, list);
+    out.set(timelineOf(e), list);
   }
   return out;
 }
 
 function overlaps(e: Example, held: Map<string, Array<[number, number]>>): boolean {
-  return (held.get(e.subject) ?? []).some(([a, b]) => e.window.startSec < b && e.window.endSec > a);
+  return (held.get(timelineOf(e)) ?? []).some(([a, b]) => e.window.startSec < b && e.window.endSec > a);
 }
 
 function usable(dataset: Dataset): SubjectExamples[] {

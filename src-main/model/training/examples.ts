@@ -16,6 +16,17 @@ export interface Example {
   subject: string;
   /** Trial (stimulus) the window ends in; 'rest' between stimuli. */
   trial: string;
+  /**
+   * The recording (timeline) the window is cut from, when a subject has several (two sessions'
+   * clocks overlap, so times compare only within one); absent: the subject's windows all lie on
+   * one timeline.
+   */
+  recording?: string;
+}
+
+/** The timeline an example's times belong to (Example.recording, else its subject's). */
+export function timelineOf(e: Example): string {
+  return e.recording ?? e.subject;
 }
 
 /** Median and IQR-based scale per channel of the present samples (every `stride`-th sample). */

@@ -14,6 +14,8 @@ import { EVALUATION_ARCHS, type ApiEvaluationProgress, type ApiEvaluationRun } f
 import { EVALUATION_NICE, EvaluationRunner, STATUS_JSON, progressEvent } from '../../../src-main/engine/evaluation-handlers.js';
 import type { WorkstationService } from '../../../src-main/engine/workstation-service.js';
 import { ARCHITECTURES } from '../../../src-main/model/evaluate/architectures.js';
+import { findXdfFiles } from '../../../src-main/model/data/index.js';
+import { postHocAnnotationFiles } from '../../../src-main/storage/workspace.js';
 
 /**
  * Stand-in for `himoe evaluate`: one unit per (subject, arch) of a synthetic SPEC, FAKE_STEP_MS each,
@@ -231,19 +233,26 @@ describe('evaluation handlers', () => {
     expect(again).toMatchObject({ status: 'failed', resumable: true, error: run.error });
   });
 
-  it('turns chosen sessions into a folder of links to their recordings, one subject each', async () => {
+  it('turns chosen sessions into a folder laid out as the workspace, with links to their recordings and post-hoc passes', async () => {
     for (const sid of ['sess-a', 'sess-b']) {
       mkdirSync(join(ws, 'sessions', sid), { recursive: true });
       writeFileSync(join(ws, 'sessions', sid, 'recording.xdf'), 'XDF:');
     }
+    mkdirSync(join(ws, 'sessions', 'sess-a', 'annotations'), { recursive: true });
+    writeFileSync(join(ws, 'sessions', 'sess-a', 'annotations', 'R05-ph1.xdf'), 'XDF:');
     const h = handlers(runner());
     const { id, out } = await h['evaluation.start']({ data: { kind: 'sessions', ids: ['sess-a', 'sess-b'] }, protocol: 'loso', robustness: false, seed: 1, preset: 'default' }, service);
     await waitFor('done', doneOf(id));
     const argv = JSON.parse(readFileSync(join(out, 'argv.json'), 'utf8')) as string[];
     expect(argv[argv.indexOf('--data') + 1]).toBe(`xdf:${join(out, 'data')}`);
     expect(argv).not.toContain('--config');
-    expect(lstatSync(join(out, 'data', 'sess-a.xdf')).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(join(out, 'data', 'sess-b.xdf'))).toBe(join(ws, 'sessions', 'sess-b', 'recording.xdf'));
+    expect(lstatSync(join(out, 'data', 'sess-a', 'recording.xdf')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(out, 'data', 'sess-b', 'recording.xdf'))).toBe(join(ws, 'sessions', 'sess-b', 'recording.xdf'));
+    expect(readlinkSync(join(out, 'data', 'sess-a', 'annotations', 'R05-ph1.xdf'))).toBe(join(ws, 'sessions', 'sess-a', 'annotations', 'R05-ph1.xdf'));
+    expect(existsSync(join(out, 'data', 'sess-b', 'annotations'))).toBe(false);
+    // The xdf: SPEC reads the passes through the links, and not as sessions.
+    expect(await postHocAnnotationFiles(join(out, 'data', 'sess-a', 'recording.xdf'))).toEqual([join(out, 'data', 'sess-a', 'annotations', 'R05-ph1.xdf')]);
+    expect(await findXdfFiles(join(out, 'data'))).toEqual([join(out, 'data', 'sess-a', 'recording.xdf'), join(out, 'data', 'sess-b', 'recording.xdf')]);
 
     await expect(h['evaluation.start']({ data: { kind: 'sessions', ids: ['sess-a', 'missing'] }, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service)).rejects.toMatchObject({ code: 'NO_SESSION' });
   });

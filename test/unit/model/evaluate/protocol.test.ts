@@ -20,6 +20,32 @@ function dataset(subjects: number, trials: number): Dataset {
   return { spec: { kind: 'synthetic', text: 'test', subjects, trials, seed: 1 }, synthetic: true, description: 'test', subjects: out };
 }
 
+describe('subjects with several recordings', () => {
+  it('keeps windows out of training only when they overlap a held-out trial of the same recording', () => {
+    // One subject, two sessions whose clocks overlap; the other subjects as usual.
+    const data = dataset(3, 6);
+    const first = data.subjects[0]!;
+    first.examples = [
+      ...first.examples.map((e) => ({ ...e, recording: 'day1', trial: e.trial.replace('sub0/', 'sub0/day1/') })),
+      ...first.examples.map((e) => ({ ...e, recording: 'day2', trial: e.trial.replace('sub0/', 'sub0/day2/') })),
+    ];
+    first.trials = 12;
+    let keptAcross = 0;
+    for (const f of subjectKFolds(data, 3, 7)) {
+      const held = [...f.test, ...f.validation];
+      const heldTrials = new Set(held.map((e) => e.trial));
+      const overlapsHeld = (e: Example) => held.some((h) => h.recording === e.recording && h.subject === e.subject && e.window.startSec < h.window.endSec && e.window.endSec > h.window.startSec);
+      for (const e of f.train) expect(overlapsHeld(e)).toBe(false);
+      // Every window of the subject that is neither held out nor overlapping a held-out window of its own recording is trained on.
+      const eligible = first.examples.filter((e) => !heldTrials.has(e.trial) && !overlapsHeld(e));
+      expect(f.train.filter((e) => e.subject === 'sub0')).toEqual(eligible);
+      // Among them, windows of day 2 at the times of a held-out day-1 trial.
+      keptAcross += eligible.filter((e) => e.recording === 'day2' && held.some((h) => h.recording === 'day1' && e.window.startSec < h.window.endSec && e.window.endSec > h.window.startSec)).length;
+    }
+    expect(keptAcross).toBeGreaterThan(0);
+  });
+});
+
 describe('leave-one-subject-out folds', () => {
   it('tests each subject once, never trains or validates on it, and validates on another held-out subject', () => {
     const folds = losoFolds(dataset(4, 3));

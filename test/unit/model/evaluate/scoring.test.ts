@@ -69,6 +69,12 @@ describe('tokensWithMostContext', () => {
     expect(tokensWithMostContext(examples).map((k) => Array.from(k))).toEqual([[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0]]);
   });
 
+  it('compares times only within a recording: two sessions of one subject on overlapping clocks each keep their instants', () => {
+    const day1 = { ...timed('a', 0, 4), recording: 'day1' };
+    const day2 = { ...timed('a', 2, 4), recording: 'day2' };
+    expect(tokensWithMostContext([day1, day2]).map((k) => Array.from(k))).toEqual([[1, 1, 1, 1], [1, 1, 1, 1]]);
+  });
+
   it('matches reference times that differ by rounding only', () => {
     const first = timed('a', 0, 4);
     const second = timed('a', 2, 4);
