@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { initModelRuntime, loadModel, resolveHiMoEConfig } from '../model/index.js';
 import { DATA_SPEC_HELP, loadDataset, parseDataSpec } from '../model/data/index.js';
 import { ABLATIONS, ARCHITECTURES, BASELINES, DEFAULT_ROBUSTNESS_GRID, PROTOCOLS, claimVerdict, fixedRegressor, isArchName, runEvaluation, writeReport, type ArchName, type EvaluateProgress, type ProtocolName } from '../model/evaluate/index.js';
-import { dataProgressLine, loopOptions, readTrainConfig } from './commands-model.js';
+import { dataProgressLine, loopOptions, readTrainConfig, skippedLines } from './commands-model.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
 import { parseNumberFlag } from './record.js';
@@ -87,6 +87,7 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
         const config = loaded?.model.config ?? resolveHiMoEConfig(file.model);
         const archs = flags.model !== undefined ? [] : selectArchitectures(flags);
         const dataset = await loadDataset(spec, config, { hopSec: t.hopSec ?? 2, onSubject: (name, i, n) => io.stderr.write(dataProgressLine(name, i, n)) });
+        io.stderr.write(skippedLines(dataset));
         const train = loopOptions(t, epochs);
         const controller = new AbortController();
         const onSigint = () => {

@@ -9,7 +9,7 @@ import { SYNTHETIC_MODALITIES, SyntheticSession } from '../acquisition/synthetic
 import { SessionEngine } from '../engine/session-engine.js';
 import { readXdf } from '../storage/xdf/index.js';
 import { AUGMENTATION_NAMES, DEFAULT_AUGMENT, expertNames, initModelRuntime, loadModel, predictExamples, resolveHiMoEConfig, saveModel, trainHiMoE, type HiMoEConfig, type TrainOptions, type TrainProgress } from '../model/index.js';
-import { CORPUS_MANIFEST_JSON, DATA_SPEC_HELP, corpusSubject, holdOutSplit, loadDataset, parseDataSpec, xdfExamples, type CorpusManifest, type CorpusSubject } from '../model/data/index.js';
+import { CORPUS_MANIFEST_JSON, DATA_SPEC_HELP, corpusSubject, holdOutSplit, loadDataset, parseDataSpec, xdfExamples, type CorpusManifest, type CorpusSubject, type Dataset } from '../model/data/index.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
 import { parseNumberFlag } from './record.js';
@@ -58,6 +58,11 @@ export async function readTrainConfig(path: string): Promise<TrainConfigFile> {
  */
 export function dataProgressLine(name: string, index: number, total: number): string {
   return total > 0 ? `data ${index + 1}/${total}: ${name}\n` : `data ${index + 1}: ${name}\n`;
+}
+
+/** The sessions a dataset left out, one stderr line each (empty when none). */
+export function skippedLines(dataset: Dataset): string {
+  return (dataset.skipped ?? []).map((why) => `left out: ${why}\n`).join('');
 }
 
 /** The training-loop options of a --config file's "train" part, with the epochs the caller decided. */
@@ -164,6 +169,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
       const hopSec = t.hopSec ?? 2;
       const runtime = await initModelRuntime({ log: (line) => io.stderr.write(`${line}\n`) });
       const dataset = await loadDataset(spec, config, { hopSec, onSubject: (name, i, n) => io.stderr.write(dataProgressLine(name, i, n)) });
+      io.stderr.write(skippedLines(dataset));
       const split = holdOutSplit(dataset);
       io.stderr.write(`${split.train.length} training / ${split.validation.length} validation windows; ${split.protocol}\n`);
       const loop = loopOptions(t, epochs);

@@ -31,6 +31,8 @@ export interface Dataset {
   synthetic: boolean;
   description: string;
   subjects: SubjectExamples[];
+  /** Sessions left out, each with why (an XDF session without targets: neither GROUND_TRUTH nor annotations). */
+  skipped?: string[];
 }
 
 /**
@@ -94,6 +96,7 @@ export async function loadDataset(specOrText: DataSpec | string, config: HiMoECo
   if (files.length === 0) throw new ModelError('bad-data-spec', `xdf:${spec.dir}: no .xdf files in the directory`, { dir: spec.dir });
   let synthetic = true;
   let passes = 0;
+  const skipped: string[] = [];
   const bySubject = new Map<string, Example[]>();
   for (const [i, path] of files.entries()) {
     const file = await readXdf(path);
@@ -109,26 +112,41 @@ export async function loadDataset(specOrText: DataSpec | string, config: HiMoECo
       annotationStreams.push(...(await readXdf(pass, { dejitter: false })).streams);
       passes++;
     }
-    const { examples } = xdfExamples(config, file, {
-      subject,
-      ...(subject !== name ? { recording: name } : {}),
-      annotationStreams,
-      hopSec: options.hopSec,
-      requireTargets: true,
-      source: path,
-      shareAligned,
-    });
+    let examples: Example[];
+    try {
+      ({ examples } = xdfExamples(config, file, {
+        subject,
+        ...(subject !== name ? { recording: name } : {}),
+        annotationStreams,
+        hopSec: options.hopSec,
+        requireTargets: true,
+        source: path,
+        shareAligned,
+      }));
+    } catch (error) {
+      // A session nobody annotated is not an error in a folder of sessions (a workspace holds
+      // many); it is left out and named. A folder with no session to learn from is one.
+      if (!(error instanceof ModelError && error.code === 'no-ground-truth')) throw error;
+      skipped.push(error.message);
+      options.onSubject?.(rel, i, files.length);
+      continue;
+    }
     if (!file.streams.some((s) => s.info.type === 'GROUND_TRUTH' && s.info.id !== '' && /synthetic/i.test(`${s.info.name} ${s.info.sourceId}`))) synthetic = false;
     const list = bySubject.get(subject);
     if (list === undefined) bySubject.set(subject, examples);
     else list.push(...examples);
     options.onSubject?.(rel, i, files.length);
   }
+  if (bySubject.size === 0) {
+    throw new ModelError('no-ground-truth', `xdf:${spec.dir}: no session has targets to learn from:\n  ${skipped.join('\n  ')}`, { dir: spec.dir });
+  }
   for (const [subject, examples] of bySubject) subjects.push(subjectOf(examples, subject));
+  const used = files.length - skipped.length;
   const description =
-    `${files.length} XDF session(s) of ${subjects.length} subject(s) from ${spec.dir}; targets from each session's GROUND_TRUTH stream${synthetic ? ' (the synthetic generator\'s)' : ''}, ` +
-    `else from the consensus of its raters' ANNOTATION traces${passes > 0 ? ` (with ${passes} post-hoc annotation pass(es) of workspace recordings)` : ''}.`;
-  return { spec, synthetic, subjects, description };
+    `${used} XDF session(s) of ${subjects.length} subject(s) from ${spec.dir}; targets from each session's GROUND_TRUTH stream${synthetic ? ' (the synthetic generator\'s)' : ''}, ` +
+    `else from the consensus of its raters' ANNOTATION traces${passes > 0 ? ` (with ${passes} post-hoc annotation pass(es) of workspace recordings)` : ''}` +
+    `${skipped.length > 0 ? `; ${skipped.length} session(s) without targets left out` : ''}.`;
+  return { spec, synthetic, subjects, description, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 export interface HoldOutSplit {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticSession } from '../../../../src-main/acquisition/synthetic/synthetic-session.js';
 import { annotationStreamInfo } from '../../../../src-main/core/annotation/trace.js';
+import { skippedLines } from '../../../../src-main/cli/commands-model.js';
 import { SessionEngine } from '../../../../src-main/engine/session-engine.js';
 import { findXdfFiles, loadDataset, xdfExamples } from '../../../../src-main/model/data/index.js';
 import { losoFolds } from '../../../../src-main/model/evaluate/index.js';
@@ -118,7 +119,7 @@ describe('xdf: SPEC on a workspace sessions folder', () => {
     expect(correlation(a, b)).toBeGreaterThan(0.9);
   });
 
-  it('without its passes, that session has no targets, and the error names the file', async () => {
+  it('without its passes, that session has no targets: left out and named beside other sessions, an error alone', async () => {
     const bare = join(root, 'bare');
     await mkdir(join(bare, 'a'), { recursive: true });
     await copyFile(join(sessions, 'a', 'recording.xdf'), join(bare, 'a', 'recording.xdf'));
@@ -126,5 +127,14 @@ describe('xdf: SPEC on a workspace sessions folder', () => {
       code: 'no-ground-truth',
       message: expect.stringContaining(join(bare, 'a', 'recording.xdf')),
     });
+    await mkdir(join(bare, 'c'));
+    await copyFile(join(sessions, 'c', 'recording.xdf'), join(bare, 'c', 'recording.xdf'));
+    const dataset = await loadDataset(`xdf:${bare}`, config, { hopSec: 2 });
+    expect(dataset.subjects.map((s) => s.subject)).toEqual(['P02']);
+    expect(dataset.skipped).toHaveLength(1);
+    expect(dataset.skipped![0]).toContain(`${join(bare, 'a', 'recording.xdf')}: no GROUND_TRUTH stream and no ANNOTATION traces`);
+    expect(dataset.description).toMatch(/^1 XDF session\(s\) of 1 subject\(s\) .*; 1 session\(s\) without targets left out\.$/);
+    // train and evaluate print each on stderr.
+    expect(skippedLines(dataset)).toBe(`left out: ${dataset.skipped![0]}\n`);
   });
 });
