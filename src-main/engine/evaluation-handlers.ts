@@ -20,7 +20,7 @@ import {
 } from '../api/requests-evaluation.js';
 import type { ParsedParams, RequestResult } from '../api/contract.js';
 import { findDeapFiles } from '../storage/datasets/deap/deap.js';
-import { ANNOTATIONS_DIR, EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, isValidId, listAnnotationFiles, sessionDir } from '../storage/workspace.js';
+import { ANNOTATIONS_DIR, EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, SESSION_META_FILE, isValidId, listAnnotationFiles, sessionDir } from '../storage/workspace.js';
 import { claimVerdict } from '../model/evaluate/verdict.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
@@ -330,8 +330,9 @@ export class EvaluationRunner {
   }
 
   /**
-   * Sessions become a folder laid out as the workspace's: <run>/data/<session>/recording.xdf and
-   * its post-hoc annotation passes in annotations/, as links (copies where links are not allowed).
+   * Sessions become a folder laid out as the workspace's: <run>/data/<session>/recording.xdf, its
+   * session.json and its post-hoc annotation passes in annotations/, as links (copies where links
+   * are not allowed).
    * The xdf: SPEC then reads each recording with its passes, grouped by subject.
    */
   private async prepareData(p: ParsedParams<'evaluation.start'>, dir: string): Promise<void> {
@@ -343,6 +344,7 @@ export class EvaluationRunner {
       const into = join(data, sid);
       await mkdir(into, { recursive: true });
       await link(join(folder, RECORDING_FILE), join(into, RECORDING_FILE));
+      if (existsSync(join(folder, SESSION_META_FILE))) await link(join(folder, SESSION_META_FILE), join(into, SESSION_META_FILE));
       const passes = await listAnnotationFiles(folder);
       if (passes.length > 0) await mkdir(join(into, ANNOTATIONS_DIR), { recursive: true });
       for (const pass of passes) await link(join(folder, pass), join(into, pass));

@@ -4,9 +4,9 @@
 // passes; grouped by the subject in their file headers) read and cut by xdfExamples, or DEAP /
 // DREAMER through the storage/datasets importers (deapExamples, dreamerExamples).
 
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { ANNOTATIONS_DIR, postHocAnnotationFiles, RECORDING_FILE } from '../../storage/workspace.js';
+import { ANNOTATIONS_DIR, postHocAnnotationFiles, RECORDING_FILE, SESSION_META_FILE, validateSessionMeta, type SessionMeta } from '../../storage/workspace.js';
 import { readXdf, type XdfFile, type XdfStream } from '../../storage/xdf/index.js';
 import { childText, parseXml } from '../../storage/xdf/xdf-xml.js';
 import { ModelError } from '../errors.js';
@@ -52,8 +52,31 @@ export async function findXdfFiles(dir: string): Promise<string[]> {
   return [...files].filter((e) => !isPass(e)).map((e) => join(dir, e)).sort();
 }
 
-/** The subject a recording's file header names (`<subject>`, as the recorder and the dataset importers write it), if any. */
-function headerSubject(file: XdfFile): string | undefined {
+/**
+ * The subject of a recording: for a workspace recording its session.json's (the truth the
+ * library is built from; null there means unknown), else the `<subject>` of the file header (as
+ * the recorder and the dataset importers write it); undefined when neither names one.
+ */
+async function recordingSubject(path: string, file: XdfFile): Promise<string | undefined> {
+  if (basename(path) === RECORDING_FILE) {
+    const metaPath = join(dirname(path), SESSION_META_FILE);
+    let text: string | undefined;
+    try {
+      text = await readFile(metaPath, 'utf8');
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      let meta: SessionMeta;
+      try {
+        meta = validateSessionMeta(JSON.parse(text), metaPath);
+      } catch (error) {
+        const why = error instanceof SyntaxError ? `${metaPath}: not valid JSON (${error.message})` : (error as Error).message;
+        throw new ModelError('bad-data-spec', `${why}; fix it, or move it away to take the subject from the recording's header`, { path: metaPath }, { cause: error });
+      }
+      return meta.subject ?? undefined;
+    }
+  }
   try {
     const subject = childText(parseXml(file.fileHeader.xml), 'subject')?.trim();
     return subject !== undefined && subject !== '' ? subject : undefined;
@@ -105,7 +128,7 @@ export async function loadDataset(specOrText: DataSpec | string, config: HiMoECo
     const name = basename(rel) === RECORDING_FILE && dirname(rel) !== '.' ? dirname(rel) : rel.replace(/\.xdf$/i, '');
     // Sessions of one subject are one subject of the protocols (leave-one-subject-out must not
     // train on another session of the test subject); a file without <subject> is its own.
-    const subject = headerSubject(file) ?? name;
+    const subject = (await recordingSubject(path, file)) ?? name;
     const annotationStreams: XdfStream[] = [];
     for (const pass of await postHocAnnotationFiles(path)) {
       // Written on the session clock (zero offset, irregular): nothing to dejitter.

@@ -238,6 +238,7 @@ describe('evaluation handlers', () => {
       mkdirSync(join(ws, 'sessions', sid), { recursive: true });
       writeFileSync(join(ws, 'sessions', sid, 'recording.xdf'), 'XDF:');
     }
+    writeFileSync(join(ws, 'sessions', 'sess-a', 'session.json'), '{}');
     mkdirSync(join(ws, 'sessions', 'sess-a', 'annotations'), { recursive: true });
     writeFileSync(join(ws, 'sessions', 'sess-a', 'annotations', 'R05-ph1.xdf'), 'XDF:');
     const h = handlers(runner());
@@ -249,7 +250,9 @@ describe('evaluation handlers', () => {
     expect(lstatSync(join(out, 'data', 'sess-a', 'recording.xdf')).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(out, 'data', 'sess-b', 'recording.xdf'))).toBe(join(ws, 'sessions', 'sess-b', 'recording.xdf'));
     expect(readlinkSync(join(out, 'data', 'sess-a', 'annotations', 'R05-ph1.xdf'))).toBe(join(ws, 'sessions', 'sess-a', 'annotations', 'R05-ph1.xdf'));
+    expect(readlinkSync(join(out, 'data', 'sess-a', 'session.json'))).toBe(join(ws, 'sessions', 'sess-a', 'session.json'));
     expect(existsSync(join(out, 'data', 'sess-b', 'annotations'))).toBe(false);
+    expect(existsSync(join(out, 'data', 'sess-b', 'session.json'))).toBe(false);
     // The xdf: SPEC reads the passes through the links, and not as sessions.
     expect(await postHocAnnotationFiles(join(out, 'data', 'sess-a', 'recording.xdf'))).toEqual([join(out, 'data', 'sess-a', 'annotations', 'R05-ph1.xdf')]);
     expect(await findXdfFiles(join(out, 'data'))).toEqual([join(out, 'data', 'sess-a', 'recording.xdf'), join(out, 'data', 'sess-b', 'recording.xdf')]);

@@ -2,7 +2,7 @@
 // annotation passes (the raters' consensus is the target when there is no GROUND_TRUTH), the
 // passes are not sessions of their own, and sessions whose headers name one subject are one
 // subject of the protocols.
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,26 @@ describe('xdf: SPEC on a workspace sessions folder', () => {
     const p01Fold = folds.find((f) => f.testSubjects[0] === 'P01')!;
     expect(new Set(p01Fold.test.map((e) => e.recording))).toEqual(new Set(['a', 'b']));
     expect([...p01Fold.train, ...p01Fold.validation].some((e) => e.subject === 'P01')).toBe(false);
+  });
+
+  it('takes the subject of a workspace recording from its session.json, the library\'s truth, over the header', async () => {
+    const ws = join(root, 'relabelled');
+    for (const id of ['b', 'c', 'd']) {
+      await mkdir(join(ws, id), { recursive: true });
+      await copyFile(join(sessions, id, 'recording.xdf'), join(ws, id, 'recording.xdf'));
+    }
+    // The header of c says P02; its session.json was corrected to P01. d's says the subject is unknown.
+    const meta = (id: string, subject: string | null) => JSON.stringify({ id, subject, createdAt: '2026-11-24T10:00:00Z', protocol: '', source: { kind: 'synthetic' }, streams: [], notes: '' });
+    await writeFile(join(ws, 'c', 'session.json'), meta('c', 'P01'));
+    await writeFile(join(ws, 'd', 'session.json'), meta('d', null));
+    const dataset = await loadDataset(`xdf:${ws}`, config, { hopSec: 2 });
+    expect(dataset.subjects.map((s) => s.subject)).toEqual(['P01', 'd']);
+    expect(new Set(dataset.subjects[0]!.examples.map((e) => e.recording))).toEqual(new Set(['b', 'c']));
+    // A session.json that is not valid is an error naming it, not a silent fallback.
+    await writeFile(join(ws, 'd', 'session.json'), '{"id": "d", "subject": "Jane Doe"');
+    await expect(loadDataset(`xdf:${ws}`, config, { hopSec: 2 })).rejects.toMatchObject({ code: 'bad-data-spec', message: expect.stringContaining(`${join(ws, 'd', 'session.json')}: not valid JSON`) });
+    await writeFile(join(ws, 'd', 'session.json'), meta('d', 'Jane Doe'));
+    await expect(loadDataset(`xdf:${ws}`, config, { hopSec: 2 })).rejects.toMatchObject({ code: 'bad-data-spec', message: expect.stringContaining('field "subject" must be null or a pseudonym') });
   });
 
   it('takes the targets of a session without ground truth from its post-hoc passes, and they follow the truth', async () => {
