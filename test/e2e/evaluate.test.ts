@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './chromium.js';
-import { ARTEFACTS, closeWorkstation, openWorkstation, type E2eWorkstation } from './workstation-fixture.js';
+import { ARTEFACTS, closeWorkstation, openWorkstation, recordInLive, type E2eWorkstation } from './workstation-fixture.js';
 
 const haveChromium = chromiumAvailable();
 let w: E2eWorkstation;
@@ -119,4 +119,23 @@ describe.skipIf(!haveChromium)('Evaluate view (himoe serve)', () => {
     await expect(page.getByTestId('evaluate-run').isEnabled()).resolves.toBe(true);
     await page.screenshot({ path: join(ARTEFACTS, 'evaluate-cancelled.png'), fullPage: true });
   }, SLOW_MS * 2);
+
+  it('counts recorded sessions by subject, as the protocols do: two sessions of P01 and one of P02 are too few subjects to leave one out', async () => {
+    const { page } = w;
+    for (const subject of ['P01', 'P01', 'P02']) await recordInLive(page, subject);
+    await page.getByTestId('nav-evaluate').click();
+    await page.getByTestId('data-sessions').check();
+    const boxes = page.locator('[data-testid="evaluate-sessions"] input[type="checkbox"]');
+    await expect.poll(() => boxes.count()).toBe(3);
+    for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+    await page.getByTestId('arch-himoe').check();
+    await page.getByTestId('protocol').selectOption('loso');
+    await expect(page.getByTestId('evaluate-form').textContent()).resolves.toContain('leave one subject out needs sessions of at least 3 subjects; the 3 chosen are of 2');
+    await expect(page.getByTestId('evaluate-run').isEnabled()).resolves.toBe(false);
+    await page.screenshot({ path: join(ARTEFACTS, 'evaluate-sessions-subjects.png'), fullPage: true });
+    // Trial-wise k-fold within subjects has no such minimum.
+    await page.getByTestId('protocol').selectOption('subject-kfold');
+    await expect(page.getByTestId('evaluate-form').textContent()).resolves.not.toContain('needs sessions of at least 3 subjects');
+    await expect(page.getByTestId('evaluate-run').isEnabled()).resolves.toBe(true);
+  }, SLOW_MS);
 });

@@ -10,7 +10,7 @@ import type { WorkstationService } from '../../src-main/engine/workstation-servi
 import type { RunningServer } from '../../src-main/server/server.js';
 import { readEdf } from '../../src-main/storage/edf/index.js';
 import { chromiumAvailable } from './chromium.js';
-import { ARTEFACTS, closeWorkstation, openWorkstation } from './workstation-fixture.js';
+import { ARTEFACTS, closeWorkstation, openWorkstation, recordInLive } from './workstation-fixture.js';
 
 const haveChromium = chromiumAvailable();
 const artefacts = ARTEFACTS;
@@ -20,17 +20,6 @@ let service: WorkstationService;
 let browser: Browser;
 let page: Page;
 
-async function recordInLive(subject: string, markerKeys: string[]): Promise<void> {
-  await page.getByTestId('nav-live').click();
-  await page.getByTestId('subject').fill(subject);
-  await page.getByTestId('start').click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-stream-id="synthetic:eeg"]')?.getAttribute('data-frames-drawn')) > 5);
-  for (const k of markerKeys) await page.keyboard.press(k);
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="markers"] li').length === n, markerKeys.length);
-  await page.waitForTimeout(1500);
-  await page.getByTestId('stop').click();
-  await page.waitForSelector('[data-testid="last-path"]');
-}
 
 describe.skipIf(!haveChromium)('Sessions view (himoe serve)', () => {
   beforeAll(async () => {
@@ -43,8 +32,8 @@ describe.skipIf(!haveChromium)('Sessions view (himoe serve)', () => {
   });
 
   it('finds a recorded session by subject, opens, exports it to EDF+ and moves it to the trash after confirmation', async () => {
-    await recordInLive('P042', ['1', '2']);
-    await recordInLive('P043', []);
+    await recordInLive(page, 'P042', ['1', '2']);
+    await recordInLive(page, 'P043');
 
     // Search by subject: only P042's session remains in the list.
     await page.getByTestId('nav-sessions').click();

@@ -31,6 +31,19 @@ export async function openWorkstation(name: string, viewport: { width: number; h
   return { workspace, server, service, browser, page };
 }
 
+/** Record a short synthetic session for `subject` from the Live view, pressing `markerKeys` while it runs. */
+export async function recordInLive(page: Page, subject: string, markerKeys: string[] = []): Promise<void> {
+  await page.getByTestId('nav-live').click();
+  await page.getByTestId('subject').fill(subject);
+  await page.getByTestId('start').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-stream-id="synthetic:eeg"]')?.getAttribute('data-frames-drawn')) > 5);
+  for (const k of markerKeys) await page.keyboard.press(k);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="markers"] li').length === n, markerKeys.length);
+  await page.waitForTimeout(1500);
+  await page.getByTestId('stop').click();
+  await page.waitForSelector('[data-testid="last-path"]');
+}
+
 /** Browser first, then the service (finishing any recording), the server, and the workspace. */
 export async function closeWorkstation(w: Partial<E2eWorkstation>): Promise<void> {
   await w.browser?.close();
