@@ -13,6 +13,7 @@ import { SessionEngine } from '../../../../src-main/engine/session-engine.js';
 import { findXdfFiles, loadDataset, xdfExamples } from '../../../../src-main/model/data/index.js';
 import { losoFolds } from '../../../../src-main/model/evaluate/index.js';
 import { readXdf, XdfWriter, type XdfFile } from '../../../../src-main/storage/xdf/index.js';
+import { pearson } from '../../acquisition/synthetic/signal-checks.js';
 import { smallConfig } from '../himoe/fixtures.js';
 
 const config = smallConfig({ dropout: 0 });
@@ -38,21 +39,6 @@ async function writePass(path: string, raterId: string, lagSec: number): Promise
   writer.appendClockOffset(id, gt.timestamps[0]!, 0);
   writer.appendSamples(id, gt.timestamps.map((t) => t + lagSec), Float32Array.from(gt.timeSeries as Float32Array));
   await writer.close();
-}
-
-function correlation(a: number[], b: number[]): number {
-  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
-  const ma = mean(a);
-  const mb = mean(b);
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 beforeAll(async () => {
@@ -136,7 +122,7 @@ describe('xdf: SPEC on a workspace sessions folder', () => {
       });
     });
     expect(a.length).toBeGreaterThan(0.8 * fromTruth.length * fromTruth[0]!.targets.length);
-    expect(correlation(a, b)).toBeGreaterThan(0.9);
+    expect(pearson(a, b)).toBeGreaterThan(0.9);
   });
 
   it('without its passes, that session has no targets: left out and named beside other sessions, an error alone', async () => {
