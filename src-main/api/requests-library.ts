@@ -1,5 +1,6 @@
 // Requests of the Sessions view: browse and search the workspace library, open a session
-// (streams, markers, annotation sets), export it, and move it to the workspace trash.
+// (streams, markers, annotation sets), correct its subject, protocol or notes, export it, and
+// move it to the workspace trash.
 // Implemented by engine/library-handlers.ts; ids are validated there against the workspace rules.
 
 import { z } from 'zod';
@@ -81,6 +82,19 @@ export const libraryRequests = {
       bytes: z.number().nullable(),
       warnings: z.array(z.string()),
     }),
+  },
+  'library.update': {
+    params: z
+      .object({
+        id: sessionId,
+        /** A pseudonym (letters, digits, '_', '-'), or null for unknown; checked by the handler. */
+        subject: z.string().max(64).nullable().optional(),
+        protocol: z.string().max(200).optional(),
+        notes: z.string().max(4000).optional(),
+      })
+      .strict(),
+    /** The session as the library now holds it (session.json rewritten, the index rebuilt). */
+    result: sessionDetailSchema,
   },
   'library.delete': {
     params: z

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { exportSession } from '../storage/export/index.js';
 import { isRecordingLive } from '../storage/library/recording-lock.js';
 import { compactStamp, Library, type SessionDetail, type SessionSummary } from '../storage/library/library.js';
-import { isValidId, LIBRARY_FILE, recordingPath, sessionDir } from '../storage/workspace.js';
+import { assertPseudonym, isValidId, LIBRARY_FILE, readSessionMeta, recordingPath, sessionDir, writeSessionMeta } from '../storage/workspace.js';
 import type { ApiSessionDetail, ApiSessionSummary } from '../api/requests-library.js';
 import { HimoeError } from '../core/errors.js';
 import { EngineError } from './errors.js';
@@ -119,6 +119,26 @@ export function libraryHandlers(opts: LibraryHandlerOptions): RequestHandlers {
         const out = p.to === 'edf' || p.to === 'bdf' ? join(dir, `${p.id}.${p.to}`) : join(dir, p.to);
         const r = await exportSession(recordingPath(ws, p.id), { to: p.to, out, overwrite: true });
         return { out, files: r.files, bytes: r.bytes ?? null, warnings: r.warnings };
+      }),
+
+    'library.update': (p) =>
+      withLibrary(async (lib) => {
+        checkId(p.id);
+        if (!existsSync(sessionDir(ws, p.id))) throw new EngineError('NO_SESSION', `no session folder "${p.id}" in ${ws}`, { id: p.id });
+        if (await isRecordingLive(sessionDir(ws, p.id))) throw new EngineError('SESSION_RECORDING', `session "${p.id}" is being recorded; stop it before editing it`, { id: p.id });
+        if (p.subject !== undefined && p.subject !== null) assertPseudonym(p.subject);
+        // session.json is the truth (the recording is never rewritten; its header keeps the
+        // subject it was recorded with): rewrite it, then re-index.
+        const meta = await readSessionMeta(ws, p.id);
+        await writeSessionMeta(ws, {
+          ...meta,
+          ...(p.subject !== undefined ? { subject: p.subject } : {}),
+          ...(p.protocol !== undefined ? { protocol: p.protocol } : {}),
+          ...(p.notes !== undefined ? { notes: p.notes } : {}),
+        });
+        // As after a delete: a rebuild also drops a subject left without sessions.
+        await lib.rebuild();
+        return detail(mustGet(lib, p.id));
       }),
 
     'library.delete': (p) =>

@@ -2,7 +2,7 @@
 // End to end, Sessions view: record a short session in the Live view, find it in the library
 // by its subject, open it (streams and markers), export it to EDF+ (the file reads back) and
 // delete it with confirmation (gone from the list, kept in the workspace trash).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe.skipIf(!haveChromium)('Sessions view (himoe serve)', () => {
     await closeWorkstation({ workspace, server, service, browser });
   });
 
-  it('finds a recorded session by subject, opens, exports it to EDF+ and moves it to the trash after confirmation', async () => {
+  it('finds a recorded session by subject, opens, exports it to EDF+, moves it to the trash after confirmation, and corrects another\'s subject', async () => {
     await recordInLive(page, 'P042', ['1', '2']);
     await recordInLive(page, 'P043');
 
@@ -77,6 +77,26 @@ describe.skipIf(!haveChromium)('Sessions view (himoe serve)', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="session-list"] tr[data-session-id]').length === 1);
     await expect(page.locator('[data-testid="session-list"] tr[data-session-id]').textContent()).resolves.toContain('P043');
     expect(existsSync(join(workspace, 'sessions', id))).toBe(false);
+
+    // Correct the remaining session's subject: session.json and the library follow, the recording does not change.
+    const other = page.locator('[data-testid="session-list"] tr[data-session-id]');
+    const otherId = (await other.getAttribute('data-session-id'))!;
+    const recording = readFileSync(join(workspace, 'sessions', otherId, 'recording.xdf'));
+    await other.click();
+    await page.waitForSelector(`[data-testid="session-detail"] h2:text("${otherId}")`);
+    await page.getByTestId('edit').click();
+    await page.getByTestId('edit-subject').fill('Jane Doe');
+    await page.getByTestId('edit-save').click();
+    await page.waitForFunction(() => /"Jane Doe" is not a pseudonym/.test(document.querySelector('[data-testid="sessions-error"]')?.textContent ?? ''));
+    await page.screenshot({ path: join(artefacts, 'sessions-edit-refused.png'), fullPage: true });
+    await page.getByTestId('edit-subject').fill('P042');
+    await page.getByTestId('edit-notes').fill('subject corrected');
+    await page.getByTestId('edit-save').click();
+    await page.waitForFunction(() => /saved session/.test(document.querySelector('[data-testid="sessions-message"]')?.textContent ?? ''));
+    await expect(page.getByTestId('session-detail').textContent()).resolves.toContain('subject P042');
+    await expect(page.locator('[data-testid="session-list"] tr[data-session-id]').textContent()).resolves.toContain('P042');
+    expect(JSON.parse(readFileSync(join(workspace, 'sessions', otherId, 'session.json'), 'utf8'))).toMatchObject({ subject: 'P042', notes: 'subject corrected' });
+    expect(readFileSync(join(workspace, 'sessions', otherId, 'recording.xdf')).equals(recording)).toBe(true);
     const trashed = readdirSync(join(workspace, 'trash'));
     expect(trashed).toHaveLength(1);
     expect(trashed[0]!.startsWith(`${id}-`)).toBe(true);

@@ -1,7 +1,7 @@
 // The Sessions view's requests over a real workspace (session folders + SQLite index):
 // search, open, export into <ws>/exports/<id>/, delete into <ws>/trash/ with re-indexing.
 
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,9 +91,26 @@ describe('library handlers', () => {
 
     await expect(handler('library.export')({ id: 'sess-live', to: 'csv' }, service)).rejects.toMatchObject({ code: 'SESSION_RECORDING' });
     await expect(handler('library.delete')({ id: 'sess-live', confirm: true }, service)).rejects.toMatchObject({ code: 'SESSION_RECORDING' });
+    await expect(handler('library.update')({ id: 'sess-live', subject: 'P009' }, service)).rejects.toMatchObject({ code: 'SESSION_RECORDING' });
     expect(existsSync(join(ws, 'sessions', 'sess-live', 'recording.xdf'))).toBe(true);
     expect(existsSync(join(ws, 'trash'))).toBe(false);
     await writer?.close();
+  });
+
+  it('corrects a session\'s subject, protocol and notes in session.json and the index; the recording is untouched', async () => {
+    const xdf = join(ws, 'sessions', 'sess-b', 'recording.xdf');
+    const before = readFileSync(xdf);
+    const s = await handler('library.update')({ id: 'sess-b', subject: 'P001', notes: 'pseudonym corrected' }, service);
+    expect(s).toMatchObject({ id: 'sess-b', subject: 'P001', protocol: 'rest-baseline', notes: 'pseudonym corrected' });
+    expect(JSON.parse(readFileSync(join(ws, 'sessions', 'sess-b', 'session.json'), 'utf8'))).toMatchObject({ subject: 'P001', notes: 'pseudonym corrected', protocol: 'rest-baseline' });
+    expect(readFileSync(xdf).equals(before)).toBe(true);
+    const list = await handler('library.list')({ subject: '', query: '' }, service);
+    expect(list.subjects).toEqual([{ id: 'P001', sessionCount: 2 }]);
+    // Unknown is allowed; a name is not a pseudonym.
+    await expect(handler('library.update')({ id: 'sess-b', subject: null }, service)).resolves.toMatchObject({ subject: null });
+    await expect(handler('library.update')({ id: 'sess-b', subject: 'Jane Doe' }, service)).rejects.toMatchObject({ code: 'BAD_SUBJECT' });
+    await expect(handler('library.update')({ id: 'nope', notes: '' }, service)).rejects.toMatchObject({ code: 'NO_SESSION' });
+    await expect(handler('library.update')({ id: '../x', notes: '' }, service)).rejects.toMatchObject({ code: 'BAD_SESSION_ID' });
   });
 
   it('matches a query against id, subject, protocol and notes', () => {
