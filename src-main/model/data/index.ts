@@ -1,7 +1,7 @@
 // Datasets for the model commands (issue 3 item 3): a data SPEC resolved into per-subject
 // training examples — the synthetic corpus rendered directly, the XDF sessions of a directory
 // (each with a GROUND_TRUTH stream or annotation traces, a workspace recording with its post-hoc
-// passes; grouped by the subject in their file headers) read and cut by xdfExamples, or DEAP /
+// passes; grouped by subject: session.json, else the file header) read and cut by xdfExamples, or DEAP /
 // DREAMER through the storage/datasets importers (deapExamples, dreamerExamples).
 
 import { readdir, readFile } from 'node:fs/promises';
@@ -63,8 +63,8 @@ async function recordingSubject(path: string, file: XdfFile): Promise<string | u
     let text: string | undefined;
     try {
       text = await readFile(metaPath, 'utf8');
-    } catch {
-      text = undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ModelError('bad-data-spec', `${metaPath}: cannot read (${(error as Error).message})`, { path: metaPath }, { cause: error });
     }
     if (text !== undefined) {
       let meta: SessionMeta;
