@@ -106,6 +106,9 @@ describe('library handlers', () => {
     expect(readFileSync(xdf).equals(before)).toBe(true);
     const list = await handler('library.list')({ subject: '', query: '' }, service);
     expect(list.subjects).toEqual([{ id: 'P001', sessionCount: 2 }]);
+    // Exports carry the corrected subject, not the one in the recording's header.
+    const edf = readEdf((await handler('library.export')({ id: 'sess-b', to: 'edf' }, service)).out);
+    expect(edf.patientId.split(' ')[0]).toBe('P001');
     // Unknown is allowed; a name is not a pseudonym.
     await expect(handler('library.update')({ id: 'sess-b', subject: null }, service)).resolves.toMatchObject({ subject: null });
     await expect(handler('library.update')({ id: 'sess-b', subject: 'Jane Doe' }, service)).rejects.toMatchObject({ code: 'BAD_SUBJECT' });
