@@ -28,6 +28,7 @@ interface EvaluateFlags {
   epochs?: string;
   seed: string;
   resume: boolean;
+  keepModels: boolean;
   progressJson: boolean;
 }
 
@@ -70,10 +71,12 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
     .option('--epochs <n>', 'maximum epochs per model (default 30)')
     .option('--seed <s>', 'seed of folds, initialisation, shuffling, augmentation and perturbations', '1')
     .option('--resume', 'keep the results already in --out/runs from the same run and compute the rest', false)
+    .option('--keep-models', 'also save every Hi-MoE network trained, a model folder each: --out/models/fold<k>-<member>/ (for himoe predict, evaluate --model, live use)', false)
     .option('--progress-json', 'machine-readable output for a supervising program: one JSON object per line on stdout ({"type":"progress",...} then {"type":"done",...})', false)
     .action(async (flags: EvaluateFlags) => {
       if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) throw new CliError('BAD_FLAG', `--protocol: expected ${PROTOCOLS.join(' or ')}, got "${flags.protocol}"`);
       if (flags.model !== undefined && (flags.arch !== undefined || flags.baselines || flags.ablations)) throw new CliError('BAD_FLAG', '--model scores one trained model; it cannot be combined with --arch, --baselines or --ablations');
+      if (flags.model !== undefined && flags.keepModels) throw new CliError('BAD_FLAG', '--keep-models saves the models an evaluation trains; --model trains none');
       const spec = parseDataSpec(flags.data);
       const file = flags.config !== undefined ? await readTrainConfig(flags.config) : {};
       const t = file.train ?? {};
@@ -110,6 +113,7 @@ export function registerEvaluateCommands(program: Command, io: CliIo): void {
             robustness: flags.robustness ? DEFAULT_ROBUSTNESS_GRID : false,
             outDir: flags.out,
             resume: flags.resume,
+            keepModels: flags.keepModels,
             signal: controller.signal,
             onProgress: (p) => {
               if (flags.progressJson) {

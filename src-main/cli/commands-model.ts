@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { SYNTHETIC_MODALITIES, SyntheticSession } from '../acquisition/synthetic/index.js';
 import { SessionEngine } from '../engine/session-engine.js';
 import { readXdf } from '../storage/xdf/index.js';
-import { AUGMENTATION_NAMES, DEFAULT_AUGMENT, expertNames, initModelRuntime, loadModel, predictExamples, resolveHiMoEConfig, saveModel, trainHiMoE, type HiMoEConfig, type TrainOptions, type TrainProgress } from '../model/index.js';
+import { AUGMENTATION_NAMES, DEFAULT_AUGMENT, PER_SESSION_NORMALISATION, expertNames, initModelRuntime, loadModel, predictExamples, resolveHiMoEConfig, saveModel, trainHiMoE, type HiMoEConfig, type TrainOptions, type TrainProgress } from '../model/index.js';
 import { CORPUS_MANIFEST_JSON, DATA_SPEC_HELP, corpusSubject, holdOutSplit, loadDataset, parseDataSpec, xdfExamples, type CorpusManifest, type CorpusSubject, type Dataset } from '../model/data/index.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
@@ -191,7 +191,7 @@ export function registerModelCommands(program: Command, io: CliIo): void {
         const enabled = augment === false ? [] : [...AUGMENTATION_NAMES];
         const manifest = await saveModel(opts.out, result.model, {
           name: opts.name ?? basename(opts.out),
-          normalisation: { method: 'per-subject-robust', description: 'each session (subject) is centred on its own per-channel median and scaled by IQR/1.349, at training and at prediction time' },
+          normalisation: { ...PER_SESSION_NORMALISATION },
           training: {
             data: spec.text,
             description: dataset.description,

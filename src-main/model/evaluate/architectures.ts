@@ -37,6 +37,8 @@ export interface Regressor {
   /** Epochs trained and the best epoch of each member network (late fusion has one per modality). */
   training: Array<{ member: string; epochs: number; bestEpoch: number; bestValidationCcc: number; /** Late fusion: this member's weight per output (lateFusionWeights). */ fusionWeights?: Record<string, number> }>;
   predict(examples: readonly Example[]): ExamplePrediction[];
+  /** The Hi-MoE networks it trained (late fusion: its own members), by member name; a model folder can hold each (evaluate --keep-models). */
+  hiMoENetworks(): Array<{ member: string; model: HiMoE }>;
   dispose(): void;
 }
 
@@ -88,6 +90,10 @@ class SingleRegressor implements Regressor {
 
   predict(examples: readonly Example[]): ExamplePrediction[] {
     return predictExamples(this.model, examples);
+  }
+
+  hiMoENetworks(): Array<{ member: string; model: HiMoE }> {
+    return this.model instanceof HiMoE ? [{ member: this.training[0]?.member ?? this.arch, model: this.model }] : [];
   }
 
   dispose(): void {
@@ -172,6 +178,11 @@ export class LateFusion implements Regressor {
       for (let d = 0; d < D; d++) window[d] = valid > 0 ? window[d]! / valid : 0;
       return { tokens, window, modalityWeights: weights, prototypeWeights: new Float32Array(L), scored };
     });
+  }
+
+  /** Its own members only: a reused EEG member is the eeg-only model, kept under that name. */
+  hiMoENetworks(): Array<{ member: string; model: HiMoE }> {
+    return this.members.filter((m) => this.owned.has(m)).flatMap((m) => m.hiMoENetworks());
   }
 
   dispose(): void {

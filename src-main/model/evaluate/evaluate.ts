@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Modality } from '../../core/align/types.js';
 import { ModelError } from '../errors.js';
 import { resolveStoredConfig, type HiMoEConfig } from '../himoe/config.js';
-import { writeAtomically } from '../io/model-files.js';
+import { PER_SESSION_NORMALISATION, saveModel, writeAtomically } from '../io/model-files.js';
+import { AUGMENTATION_NAMES } from '../training/augment.js';
 import type { RegressionMetrics } from '../metrics.js';
 import { scorePredictions, type ExamplePrediction, type TrainProgress } from '../training/trainer.js';
 import { timelineOf, type Example } from '../training/examples.js';
@@ -36,6 +37,8 @@ export interface EvaluateOptions {
   /** Write per-(fold, arch) results here; with resume, reuse those that match this run. */
   outDir?: string;
   resume?: boolean;
+  /** Also save every Hi-MoE network trained (outDir/models/fold<k>-<member>/, a model folder each). */
+  keepModels?: boolean;
   onProgress?: (progress: EvaluateProgress) => void;
   signal?: AbortSignal;
 }
@@ -120,10 +123,45 @@ export interface EvaluationRun {
 }
 
 export const RUNS_DIR = 'runs';
+export const FOLD_MODELS_DIR = 'models';
 export const RUN_JSON = 'run.json';
 
 function runFile(outDir: string, fold: number, arch: string): string {
   return join(outDir, RUNS_DIR, `fold${fold + 1}-${arch.replace(/[^a-z0-9-]/gi, '_')}.json`);
+}
+
+/**
+ * Save the Hi-MoE networks of a (fold, architecture) as model folders: OUT/models/fold<k>-<member>/
+ * (himoe predict, evaluate --model and live inference read them). Their manifests name the fold
+ * and carry the best validation epoch's scores and, for a single network, its fold's test scores.
+ * Early fusion is another network and is not saved.
+ */
+async function keepModels(options: EvaluateOptions, fold: Fold, regressor: Regressor, result: FoldArchResult): Promise<void> {
+  const networks = regressor.hiMoENetworks();
+  for (const { member, model } of networks) {
+    const name = `fold${fold.index + 1}-${member.replace(/[^a-z0-9-]/gi, '-')}`;
+    const trained = result.training.find((t) => t.member === member);
+    // Finite numbers only: a manifest holds JSON numbers (a CCC of a constant prediction is NaN).
+    const finite = (entries: Array<[string, number]>) => Object.fromEntries(entries.filter(([, v]) => Number.isFinite(v)));
+    const metrics: Record<string, Record<string, number>> = {};
+    if (trained !== undefined) metrics.validation = finite([['mean_ccc', trained.bestValidationCcc], ['best_epoch', trained.bestEpoch], ['epochs', trained.epochs]]);
+    if (networks.length === 1) metrics.test = finite(Object.entries(result.metrics.dimensions).flatMap(([d, m]): Array<[string, number]> => [[`${d}_ccc`, m.ccc], [`${d}_pcc`, m.pcc], [`${d}_rmse`, m.rmse]]));
+    await saveModel(join(options.outDir!, FOLD_MODELS_DIR, name), model, {
+      name,
+      normalisation: { ...PER_SESSION_NORMALISATION },
+      training: {
+        data: options.dataset.spec.text,
+        description: options.dataset.description,
+        synthetic: options.dataset.synthetic,
+        windows: fold.train.length + fold.validation.length,
+        ...(trained !== undefined ? { epochs: trained.epochs } : {}),
+        augmentations: options.train.augment === false ? [] : [...AUGMENTATION_NAMES],
+      },
+      protocol: `${options.protocol}, ${fold.name} (evaluation fold ${fold.index + 1}, ${result.arch}): trained on ${fold.train.length} windows, early stopping on ${fold.validation.length}, tested on ${fold.test.length}`,
+      metrics,
+      seed: options.seed,
+    });
+  }
 }
 
 function referenceOf(config: HiMoEConfig): Modality {
@@ -351,6 +389,7 @@ export async function runEvaluation(options: EvaluateOptions): Promise<Evaluatio
           trainSec,
           ...tested,
         };
+        if (options.keepModels === true && options.outDir !== undefined && options.fixedModel === undefined) await keepModels(options, fold, regressor, result);
         if (file !== undefined) await writeAtomically(file, JSON.stringify(result));
         results.push(result);
         done++;

@@ -18,6 +18,7 @@ export {
   MANIFEST_JSON,
   MODEL_CARD_MD,
   MODEL_JSON,
+  PER_SESSION_NORMALISATION,
   WEIGHTS_BIN,
   buildManifest,
   encodeModel,

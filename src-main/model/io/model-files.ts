@@ -16,6 +16,12 @@ export const WEIGHTS_BIN = 'weights.bin';
 export const MANIFEST_JSON = 'manifest.json';
 export const MODEL_CARD_MD = 'MODEL_CARD.md';
 
+/** The normalisation of every model trained on data SPEC examples (himoe train, evaluate --keep-models). */
+export const PER_SESSION_NORMALISATION: ModelManifest['normalisation'] = Object.freeze({
+  method: 'per-subject-robust',
+  description: 'each session (subject) is centred on its own per-channel median and scaled by IQR/1.349, at training and at prediction time',
+});
+
 /** What the caller knows about a model beyond its architecture and weights. */
 export type ManifestInfo = Omit<ModelManifest, 'format' | 'formatVersion' | 'architecture' | 'modalities' | 'outputs' | 'tokenRateHz' | 'windowSec' | 'versions' | 'files' | 'createdAt' | 'seed'> & {
   createdAt?: string;

@@ -111,6 +111,31 @@ describe('himoe evaluate', () => {
     expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/scored on every fold's test set without retraining/);
   });
 
+  it('--keep-models saves every Hi-MoE network of every fold as a model folder that scores as it did in the run', async () => {
+    const out = join(dir, 'kept');
+    const run = await himoe('evaluate', '--data', DATA, '--protocol', 'loso', '--arch', 'himoe,eeg-only,early-fusion,late-fusion', '--config', configPath, '--out', out, '--keep-models');
+    expect(run.code, run.err).toBe(0);
+    // Late fusion's own members (its EEG member is the eeg-only model); early fusion is not a Hi-MoE network.
+    const perFold = ['eeg-only', 'himoe', 'late-fusion-ECG', 'late-fusion-EDA'];
+    expect((await readdir(join(out, 'models'))).sort()).toEqual([1, 2, 3].flatMap((k) => perFold.map((m) => `fold${k}-${m}`)));
+    const r = await report(out);
+    const trained = r.run.results.find((x) => x.fold === 1 && x.arch === 'himoe')!;
+    const kept = join(out, 'models', 'fold2-himoe');
+    const manifest = JSON.parse(await readFile(join(kept, 'manifest.json'), 'utf8')) as { name: string; protocol: string; metrics: { test: Record<string, number>; validation: Record<string, number> } };
+    expect(manifest.name).toBe('fold2-himoe');
+    expect(manifest.protocol).toMatch(/^loso, test subject synthetic-\d+ \(evaluation fold 2, himoe\)/);
+    expect(manifest.metrics.test.valence_ccc).toBeCloseTo(trained.metrics.dimensions.valence!.ccc, 12);
+    expect(manifest.metrics.validation.best_epoch).toBe(trained.training[0]!.bestEpoch);
+    // The saved weights are the fold's network: scored on the same fold, it scores the same.
+    const rescored = join(dir, 'kept-rescored');
+    // (--config for its hop: the same test windows.)
+    const again = await himoe('evaluate', '--model', kept, '--data', DATA, '--protocol', 'loso', '--config', configPath, '--out', rescored);
+    expect(again.code, again.err).toBe(0);
+    const fold2 = (await report(rescored)).run.results.find((x) => x.fold === 1)!;
+    expect(fold2.metrics.dimensions.valence!.ccc).toBeCloseTo(trained.metrics.dimensions.valence!.ccc, 5);
+    expect(fold2.metrics.dimensions.arousal!.ccc).toBeCloseTo(trained.metrics.dimensions.arousal!.ccc, 5);
+  });
+
   it('--progress-json prints progress and a summary as JSON lines; Ctrl-C stops it, keeps what is done and says how to resume', async () => {
     const out = join(dir, 'cancel');
     let out2 = '';
@@ -144,6 +169,7 @@ describe('himoe evaluate', () => {
     expect((await himoe(...base, '--protocol', 'loso', '--arch', 'himoe,transformer')).err).toMatch(/unknown architecture "transformer"/);
     expect((await himoe(...base, '--protocol', 'holdout')).err).toMatch(/--protocol: expected loso or subject-kfold, got "holdout"/);
     expect((await himoe(...base, '--protocol', 'loso', '--model', dir, '--baselines')).err).toMatch(/cannot be combined/);
+    expect((await himoe(...base, '--protocol', 'loso', '--model', dir, '--keep-models')).err).toMatch(/--keep-models saves the models an evaluation trains; --model trains none/);
     expect((await himoe(...base, '--protocol', 'subject-kfold', '--folds', '2')).err).toMatch(/--folds/);
     expect((await himoe(...base, '--protocol', 'loso', '--only-folds', '7', '--config', configPath)).err).toMatch(/fold 7 does not exist.*3 folds/);
   });

@@ -19,6 +19,7 @@ function member(values: number[], scored: number[]): Regressor {
     parameters: 1,
     training: [],
     predict: (ex) => ex.map((): ExamplePrediction => ({ tokens: Float32Array.from(values), window: new Float32Array(2), modalityWeights: new Float32Array(L * 2), prototypeWeights: new Float32Array(L), scored: Uint8Array.from(scored) })),
+    hiMoENetworks: () => [],
     dispose: () => undefined,
   };
 }
@@ -119,7 +120,8 @@ describe('evaluation architectures', () => {
       parameters: 1,
       training: [],
       predict: (ex) => ex.map((e): ExamplePrediction => ({ tokens: e.targets.map((v) => (Number.isNaN(v) ? 0 : sign * v)), window: new Float32Array(2), modalityWeights: new Float32Array(0), prototypeWeights: new Float32Array(0), scored: Uint8Array.from({ length: e.targets.length / 2 }, (_, r) => (Number.isNaN(e.targets[2 * r]!) ? 0 : 1)) })),
-      dispose: () => undefined,
+      hiMoENetworks: () => [],
+    dispose: () => undefined,
     });
     const w = lateFusionWeights([oracle(1), oracle(-1)], val, config.outputs);
     expect(w[0]!.map((v) => Number(v.toFixed(6)))).toEqual([1, 1]);
