@@ -8,7 +8,7 @@ import { HiMoE } from '../himoe/model.js';
 import type { HiMoEConfig, ModalitySpec } from '../himoe/config.js';
 import { ModelError } from '../errors.js';
 import { predictExamples, scorePredictions, trainHiMoE, type ExamplePrediction, type TrainOptions, type TrainProgress, type TrainableModel } from '../training/trainer.js';
-import type { Example } from '../training/examples.js';
+import { tokensWithMostContext, type Example } from '../training/examples.js';
 import { EarlyFusion } from './early-fusion.js';
 
 export const BASELINES = ['eeg-only', 'early-fusion', 'late-fusion'] as const;
@@ -102,14 +102,15 @@ class SingleRegressor implements Regressor {
 }
 
 /**
- * Decision-level fusion weights: each member's CCC on each output over the validation windows,
- * floored at 0 ([member][output]). A unimodal model that learned nothing of an output (no valence
+ * Decision-level fusion weights: each member's CCC on each output over the validation windows
+ * (each instant once, as early stopping and the test score), floored at 0 ([member][output]). A unimodal model that learned nothing of an output (no valence
  * in EDA, say) then does not dilute the members that did; an equal mean would, and would make late
  * fusion a weaker baseline than the usual performance-weighted decision fusion.
  */
 export function lateFusionWeights(members: readonly Regressor[], validation: readonly Example[], outputs: readonly string[]): number[][] {
+  const tokens = tokensWithMostContext(validation);
   return members.map((m) => {
-    const metrics = scorePredictions(m.predict(validation), validation, outputs);
+    const metrics = scorePredictions(m.predict(validation), validation, outputs, { tokens });
     return outputs.map((d) => Math.max(0, metrics.dimensions[d]?.ccc ?? 0) || 0);
   });
 }

@@ -13,7 +13,7 @@ import { PER_SESSION_NORMALISATION, saveModel, writeAtomically } from '../io/mod
 import { AUGMENTATION_NAMES } from '../training/augment.js';
 import type { RegressionMetrics } from '../metrics.js';
 import { scorePredictions, type ExamplePrediction, type TrainProgress } from '../training/trainer.js';
-import { timelineOf, type Example } from '../training/examples.js';
+import { timelineOf, tokensWithMostContext, type Example } from '../training/examples.js';
 import type { Dataset } from '../data/index.js';
 import { ARCHITECTURES, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
 import { makeFolds, type Fold, type ProtocolName } from './protocol.js';
@@ -98,8 +98,10 @@ export interface FoldArchResult {
  * they move in from the recording (augment's shiftContent); version 1 cut it out of the window.
  * 3: each instant is scored once, in the window that gives it the most context
  * (tokensWithMostContext); versions 1-2 scored every token of the overlapping windows.
+ * 4: training's validation (early stopping, late fusion's member weights) scores each instant once
+ * too (evaluateExamples); version 3 selected epochs on every token.
  */
-export const EVALUATION_VERSION = 3;
+export const EVALUATION_VERSION = 4;
 
 export interface RunFingerprint {
   evaluationVersion: number;
@@ -186,43 +188,6 @@ function traceOf(examples: readonly Example[], predictions: readonly ExamplePred
     });
   });
   return samples.sort((a, b) => a.tSec - b.tSec);
-}
-
-/**
- * Which tokens of each example the evaluation scores: every instant of a subject's recording once,
- * in the window that gives it the most context. Overlapping windows (hop < window) hold each
- * instant window/hop times, with from one token to a whole window of signal behind it; scoring
- * them all counts each instant that many times and mixes short-context predictions into the score,
- * while live use reads each instant once, at the end of a full window. The window kept for an
- * instant is the earliest-starting one that covers it (where the instant's token sits last), so
- * only the first window of a recording (or of a trial cut on its own) is scored whole, and every
- * later window on the tokens after the previous window's end (the last hop). Windows are grouped
- * by recording (timelineOf: datasets lay a subject's trials end to end on one timeline, each XDF
- * session is its own).
- */
-export function tokensWithMostContext(examples: readonly Example[]): Uint8Array[] {
-  const keep = examples.map((e) => new Uint8Array(e.window.referenceTimesSec.length));
-  const byTimeline = new Map<string, number[]>();
-  examples.forEach((e, i) => {
-    const list = byTimeline.get(timelineOf(e));
-    if (list === undefined) byTimeline.set(timelineOf(e), [i]);
-    else list.push(i);
-  });
-  for (const indices of byTimeline.values()) {
-    indices.sort((a, b) => examples[a]!.window.startSec - examples[b]!.window.startSec || a - b);
-    let coveredTo = Number.NEGATIVE_INFINITY;
-    for (const i of indices) {
-      const times = examples[i]!.window.referenceTimesSec;
-      const L = times.length;
-      if (L === 0) continue;
-      const w = examples[i]!.window;
-      // Half a token: reference times of two windows on one grid agree to rounding, not exactly.
-      const half = (w.endSec - w.startSec) / L / 2;
-      for (let r = 0; r < L; r++) keep[i]![r] = times[r]! > coveredTo + half ? 1 : 0;
-      coveredTo = Math.max(coveredTo, times[L - 1]!);
-    }
-  }
-  return keep;
 }
 
 /**

@@ -3,7 +3,7 @@
 
 export { Adam, DEFAULT_ADAM, type AdamOptions } from './adam.js';
 export { AUGMENTATION_NAMES, DEFAULT_AUGMENT, augmentWindow, shiftContent, type AugmentOptions } from './augment.js';
-export { alignForModel, normaliseAligned, robustStats, sampleTrace, syntheticExamples, timelineOf, type Example, type SyntheticExamplesOptions } from './examples.js';
+export { alignForModel, normaliseAligned, robustStats, sampleTrace, syntheticExamples, timelineOf, tokensWithMostContext, type Example, type SyntheticExamplesOptions } from './examples.js';
 export {
   CHECKPOINT_BIN,
   CHECKPOINT_JSON,

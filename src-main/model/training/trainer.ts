@@ -15,7 +15,7 @@ import { regressionMetrics, type RegressionMetrics } from '../metrics.js';
 import { seededRng, tf, type Rng } from '../runtime/index.js';
 import { Adam, DEFAULT_ADAM } from './adam.js';
 import { DEFAULT_AUGMENT, augmentWindow, type AugmentOptions } from './augment.js';
-import type { Example } from './examples.js';
+import { tokensWithMostContext, type Example } from './examples.js';
 
 /**
  * What the training loop needs of a network: Hi-MoE, and the baselines of the evaluation
@@ -100,10 +100,12 @@ export interface TrainResult<M extends TrainableModel = HiMoE> {
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const CHECKPOINT_BIN = 'checkpoint.bin';
+const CHECKPOINT_VERSION = 2;
 
 interface CheckpointMeta {
   format: 'himoe-checkpoint';
-  version: 1;
+  /** 2: validation scores each instant once (evaluateExamples); 1 scored every token. */
+  version: 2;
   seed: number;
   config: HiMoEConfig;
   epoch: number;
@@ -193,9 +195,14 @@ export function scorePredictions(predictions: readonly ExamplePrediction[], exam
   return regressionMetrics(preds, targets, outputs);
 }
 
-/** Predict a set of examples and score the tokens that have a label (RMSE, PCC, CCC per output). */
+/**
+ * Predict a set of examples and score them (RMSE, PCC, CCC per output) as the evaluation does:
+ * each labelled instant once, in the window that gives it the most context (tokensWithMostContext).
+ * Training's early stopping selects on this score, so it picks the epoch that is best at what the
+ * test and live use read, not at predictions from the first tokens of a window.
+ */
 export function evaluateExamples(model: TrainableModel, examples: readonly Example[], batchSize = 32): RegressionMetrics {
-  return scorePredictions(predictExamples(model, examples, batchSize), examples, model.config.outputs);
+  return scorePredictions(predictExamples(model, examples, batchSize), examples, model.config.outputs, { tokens: tokensWithMostContext(examples) });
 }
 
 function snapshot(model: TrainableModel): Map<string, tf.Tensor> {
@@ -211,7 +218,7 @@ async function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'specs' | 
   ];
   const { data, specs } = await tf.io.encodeWeights(named);
   await writeAtomically(join(dir, CHECKPOINT_BIN), new Uint8Array(data));
-  const full: CheckpointMeta = { format: 'himoe-checkpoint', version: 1, ...meta, specs };
+  const full: CheckpointMeta = { format: 'himoe-checkpoint', version: CHECKPOINT_VERSION, ...meta, specs };
   await writeAtomically(join(dir, CHECKPOINT_JSON), JSON.stringify(full));
 }
 
@@ -223,8 +230,13 @@ async function readCheckpoint(dir: string): Promise<{ meta: CheckpointMeta; tens
     return undefined;
   }
   const meta = JSON.parse(text) as CheckpointMeta;
-  if (meta.format !== 'himoe-checkpoint' || meta.version !== 1) {
-    throw new ModelError('invalid-checkpoint', `${join(dir, CHECKPOINT_JSON)} is not a version 1 Hi-MoE checkpoint`, { dir });
+  if (meta.format !== 'himoe-checkpoint') {
+    throw new ModelError('invalid-checkpoint', `${join(dir, CHECKPOINT_JSON)} is not a Hi-MoE checkpoint`, { dir });
+  }
+  if ((meta.version as number) !== CHECKPOINT_VERSION) {
+    // A version 1 checkpoint's best validation score was computed on every token: resuming would
+    // compare two scores of different meaning and could keep the wrong best epoch.
+    throw new ModelError('invalid-checkpoint', `${join(dir, CHECKPOINT_JSON)} is a version ${String(meta.version)} Hi-MoE checkpoint; this version resumes only version ${CHECKPOINT_VERSION} (its validation scores differ); start a fresh run`, { dir });
   }
   const bin = await readFile(join(dir, CHECKPOINT_BIN));
   return { meta, tensors: tf.io.decodeWeights(new Uint8Array(bin).buffer, meta.specs) };
@@ -258,15 +270,24 @@ export async function trainHiMoE(options: TrainOptions<TrainableModel>): Promise
   let startEpoch = 1;
 
   if (options.resume === true && options.checkpointDir !== undefined) {
-    const checkpoint = await readCheckpoint(options.checkpointDir);
+    // Nothing of this call outlives a refused checkpoint.
+    const release = () => {
+      adam.dispose();
+      model.dispose();
+      tf.dispose([...best.values()]);
+    };
+    let checkpoint: Awaited<ReturnType<typeof readCheckpoint>>;
+    try {
+      checkpoint = await readCheckpoint(options.checkpointDir);
+    } catch (err) {
+      release();
+      throw err;
+    }
     if (checkpoint !== undefined) {
       const { meta, tensors } = checkpoint;
       try {
         if (meta.seed !== options.seed || JSON.stringify(resolveStoredConfig(meta.config)) !== JSON.stringify(config)) {
-          // Nothing of this call outlives the refusal.
-          adam.dispose();
-          model.dispose();
-          tf.dispose([...best.values()]);
+          release();
           throw new ModelError('checkpoint-mismatch', `checkpoint in ${options.checkpointDir} was written for another seed or config (seed ${meta.seed}); start a fresh run or pass the same options`, { dir: options.checkpointDir });
         }
         const pick = (prefix: string) => Object.fromEntries(model.params.names().map((n) => [n, tensors[`${prefix}/${n}`]!]));

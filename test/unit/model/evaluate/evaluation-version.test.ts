@@ -1,14 +1,14 @@
 // A guard for EVALUATION_VERSION, which is part of every evaluation's fingerprint so that
 // `--resume` never mixes results computed under two definitions: digests of what the evaluation
-// computes beyond its options (the robustness perturbations, the training augmentations and the
-// token scoring) on fixed inputs. A change to any of them fails here, and the failure says to bump
+// computes beyond its options (the robustness perturbations, the training augmentations, the
+// token scoring of the test and of training's validation) on fixed inputs. A change to any of them fails here, and the failure says to bump
 // the version. Training itself (the loop, the model) is not covered: its numbers depend on the
 // backend, so it has no digest that would hold on every machine.
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ModelWindow } from '../../../../src-main/core/align/types.js';
-import { DEFAULT_ROBUSTNESS_GRID, EVALUATION_VERSION, perturbExamples, scoreLabelledTokens, type PerturbationKind } from '../../../../src-main/model/evaluate/index.js';
+import { DEFAULT_ROBUSTNESS_GRID, EVALUATION_VERSION, lateFusionWeights, perturbExamples, scoreLabelledTokens, type PerturbationKind, type Regressor } from '../../../../src-main/model/evaluate/index.js';
 import { seededRng } from '../../../../src-main/model/runtime/index.js';
 import { augmentWindow } from '../../../../src-main/model/training/augment.js';
 import type { Example, ExamplePrediction } from '../../../../src-main/model/training/index.js';
@@ -16,10 +16,11 @@ import { randomWindow, smallConfig } from '../himoe/fixtures.js';
 
 /** The digests of the current version; change them only together with EVALUATION_VERSION. */
 const GOLDEN = {
-  version: 3,
+  version: 4,
   perturbations: '5b72d39c79ba8d73',
   augmentation: 'df8f13766b34fe7a',
   scoring: 'a9848dc2f0ea7290',
+  validation: '174bb3c4cc8f5f4a',
 };
 
 const config = smallConfig();
@@ -91,5 +92,21 @@ describe('EVALUATION_VERSION guard', () => {
     const m = scoreLabelledTokens(predictions(ex), ex, outputs);
     const numbers = outputs.flatMap((d) => [m.dimensions[d]!.n, m.dimensions[d]!.ccc, m.dimensions[d]!.pcc, m.dimensions[d]!.rmse]);
     expect(digest(numbers), bump('The scoring of test tokens')).toBe(GOLDEN.scoring);
+  });
+
+  it('validation scoring (early stopping and late fusion\'s member weights select on it)', () => {
+    const ex = examples();
+    // Two members that predict the fixed predictions, one of them scaled: their weights are their
+    // validation CCCs, computed by the scorer training's validation uses.
+    const member = (gain: number): Regressor => ({
+      arch: 'eeg-only',
+      parameters: 0,
+      training: [],
+      predict: (e) => predictions(e).map((p) => ({ ...p, tokens: p.tokens.map((v, k) => v * gain + 0.05 * Math.sin(k * gain)) })),
+      hiMoENetworks: () => [],
+      dispose: () => undefined,
+    });
+    const weights = lateFusionWeights([member(1), member(0.5), member(-1)], ex, outputs);
+    expect(digest(weights.flat()), bump('The scoring of validation tokens')).toBe(GOLDEN.validation);
   });
 });

@@ -119,6 +119,9 @@ describe('evaluation report', () => {
     expect(md).toMatch(/\| Hi-MoE beats eeg-only in valence CCC \(all modalities present\) \| 0\.600 vs 0\.200; by fold: Hi-MoE ahead \+0\.400, in 1 of 1 folds \| pass \|/);
     // The scoring rule of the version that computed the results, not of this program.
     expect(md).toContain('Each instant is scored once, in the window that gives it the most context');
+    expect(md).toContain('early stopping selects each network\'s epoch on the same rule over its validation windows');
+    await writeReport(run([result(0, 'himoe', 0.6, 0.7, 0.05, 0.01)], 3), join(dir, 'v3'));
+    expect(await readFile(join(dir, 'v3', 'report.md'), 'utf8')).toContain('(early stopping selected epochs on every token of the validation windows)');
     await writeReport(run([result(0, 'himoe', 0.6, 0.7, 0.05, 0.01)], 2), join(dir, 'v2'));
     expect(await readFile(join(dir, 'v2', 'report.md'), 'utf8')).toContain('Every token of the overlapping windows is scored (evaluation version 1-2)');
     expect(report.plots.sort()).toEqual(['robustness-modality-missing.svg', 'robustness-shift.svg', 'routing.svg', 'traces.svg']);

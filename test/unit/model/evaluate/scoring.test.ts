@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelWindow } from '../../../../src-main/core/align/types.js';
-import { scoreLabelledTokens, tokensWithMostContext } from '../../../../src-main/model/evaluate/index.js';
+import { scoreLabelledTokens } from '../../../../src-main/model/evaluate/index.js';
+import { tokensWithMostContext } from '../../../../src-main/model/training/index.js';
 import { regressionMetrics } from '../../../../src-main/model/metrics.js';
 import type { Example, ExamplePrediction } from '../../../../src-main/model/training/index.js';
 import { randomWindow, smallConfig } from '../himoe/fixtures.js';

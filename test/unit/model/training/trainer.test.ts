@@ -109,6 +109,20 @@ describe('Hi-MoE training loop', () => {
     [first, resumed].forEach((r) => r.model.dispose());
   });
 
+  it('refuses to resume a version 1 checkpoint, whose best validation score was taken on every token', async () => {
+    const controller = new AbortController();
+    const ckpt = join(dir, 'v1');
+    const first = await trainHiMoE({ ...base, epochs: 2, checkpointDir: ckpt, signal: controller.signal, onProgress: () => controller.abort() });
+    first.model.dispose();
+    const metaPath = join(ckpt, 'checkpoint.json');
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { version: number };
+    expect(meta.version).toBe(2);
+    await writeFile(metaPath, JSON.stringify({ ...meta, version: 1 }));
+    const tensors = tf.memory().numTensors;
+    await expect(trainHiMoE({ ...base, epochs: 2, checkpointDir: ckpt, resume: true })).rejects.toThrow(/version 1 Hi-MoE checkpoint; .*start a fresh run/);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
   it('predicts examples one by one with routing weights, and scores exactly the labelled tokens', async () => {
     const { model } = await trainHiMoE({ ...base, epochs: 1 });
     const preds = predictExamples(model, validation, 3);
@@ -117,10 +131,17 @@ describe('Hi-MoE training loop', () => {
     expect(preds[0]!.modalityWeights.length).toBe(16 * 4);
     expect(preds[0]!.prototypeWeights.length).toBe(16 * 8);
     const metrics = evaluateExamples(model, validation, 5);
+    // Overlapping windows (2 s hop of 4 s): each instant is scored once, as the evaluation's test
+    // scores it, so early stopping selects on the test's metric.
+    const overlapping = syntheticExamples(config, { subjectSeed: 2, durationSec: 24, hopSec: 2 }).examples;
+    const once = evaluateExamples(model, overlapping, 5);
     model.dispose();
     const scored = preds.reduce((n, p) => n + p.scored.reduce((a, b) => a + b, 0), 0);
     expect(metrics.dimensions.valence!.n).toBe(scored);
     expect(scored).toBe(validation.length * 16); // every token of these fully recorded windows has a label
+    const instants = new Set(overlapping.flatMap((e) => Array.from(e.window.referenceTimesSec, (t) => t.toFixed(3))));
+    expect(overlapping.length * 16).toBeGreaterThan(1.5 * instants.size);
+    expect(once.dimensions.valence!.n).toBe(instants.size);
   });
 
   it('warms the learning rate up linearly, then decays it along a cosine to the floor', () => {
