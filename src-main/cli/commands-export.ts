@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { EXPORT_TARGETS, exportSession, type ExportTarget } from '../storage/export/index.js';
+import { sessionMetaOfRecording } from '../storage/workspace.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './main.js';
 import { parseNumberFlag } from './record.js';
@@ -29,7 +30,7 @@ export function registerExportCommands(program: Command, io: CliIo): void {
     .addOption(new Option('--to <format>', 'output format').choices([...EXPORT_TARGETS]).makeOptionMandatory())
     .requiredOption('--out <path>', 'EDF/BDF file, CSV folder, or BIDS dataset root')
     .option('--overwrite', 'replace existing output files', false)
-    .option('--subject <id>', 'pseudonymous subject id (default: the recording\'s)')
+    .option('--subject <id>', 'pseudonymous subject id (default: for a workspace recording its session.json\'s, which the Sessions view can correct; else the recording header\'s)')
     .option('--session <label>', 'BIDS session label (default: 01)')
     .option('--task <label>', 'BIDS task label (default: the recording\'s protocol)')
     .option('--run <index>', 'BIDS run index')
@@ -52,12 +53,22 @@ export function registerExportCommands(program: Command, io: CliIo): void {
       for (const [flag, value] of [['--session', flags.session], ['--task', flags.task], ['--run', flags.run], ['--line-freq', flags.lineFreq]] as const) {
         if (value !== undefined && flags.to !== 'bids') notFor(flag, ['bids']);
       }
+      // A workspace recording's subject is its session.json's (null there: unknown), as the
+      // Sessions view exports it: a corrected subject is never written into the recording.
+      let subject: string | null | undefined = flags.subject;
+      if (subject === undefined) {
+        try {
+          subject = (await sessionMetaOfRecording(file))?.subject;
+        } catch (err) {
+          throw new CliError('BAD_INPUT', `${(err as Error).message}; fix it, or pass --subject`, {}, { cause: err });
+        }
+      }
       const t0 = performance.now();
       const r = await exportSession(file, {
         to: flags.to,
         out: flags.out,
         overwrite: flags.overwrite,
-        subject: flags.subject,
+        subject,
         session: flags.session,
         task: flags.task,
         run: flags.run === undefined ? undefined : parseNumberFlag('--run', flags.run, { min: 0, integer: true }),

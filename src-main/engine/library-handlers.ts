@@ -118,7 +118,8 @@ export function libraryHandlers(opts: LibraryHandlerOptions): RequestHandlers {
         await mkdir(dir, { recursive: true });
         const out = p.to === 'edf' || p.to === 'bdf' ? join(dir, `${p.id}.${p.to}`) : join(dir, p.to);
         // The library's subject (session.json, which Edit can correct), not the recording header's.
-        const r = await exportSession(recordingPath(ws, p.id), { to: p.to, out, overwrite: true, ...(s.subject !== null ? { subject: s.subject } : {}) });
+        // Null (corrected to unknown) exports none, whatever the header says.
+        const r = await exportSession(recordingPath(ws, p.id), { to: p.to, out, overwrite: true, subject: s.subject });
         return { out, files: r.files, bytes: r.bytes ?? null, warnings: r.warnings };
       }),
 

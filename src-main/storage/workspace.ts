@@ -176,6 +176,31 @@ const MAX_SESSION_META_BYTES = 1 << 20;
 /** Reads and validates session.json; a missing or malformed file is a BAD_SESSION_META error naming it. */
 export async function readSessionMeta(ws: string, id: string): Promise<SessionMeta> {
   const path = sessionMetaPath(ws, id);
+  const meta = await readSessionMetaFile(path);
+  if (meta.id !== id) {
+    throw new WorkspaceError('BAD_SESSION_META', `${path}: "id" is "${meta.id}" but the folder is "${id}"; expected them to match`, { path });
+  }
+  return meta;
+}
+
+/**
+ * The session.json beside a workspace recording (sessions/<id>/recording.xdf), the truth the
+ * library is built from (a corrected subject lives there, never in the recording's header);
+ * undefined for a file of another name or one without a session.json. One that cannot be read or
+ * is invalid is a BAD_SESSION_META error naming it, not a silent fallback to the header.
+ */
+export async function sessionMetaOfRecording(xdfPath: string): Promise<SessionMeta | undefined> {
+  if (basename(xdfPath) !== RECORDING_FILE) return undefined;
+  const path = join(dirname(xdfPath), SESSION_META_FILE);
+  try {
+    await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  }
+  return readSessionMetaFile(path);
+}
+
+async function readSessionMetaFile(path: string): Promise<SessionMeta> {
   let text: string;
   try {
     const size = (await stat(path)).size;
@@ -193,11 +218,7 @@ export async function readSessionMeta(ws: string, id: string): Promise<SessionMe
   } catch (err) {
     throw new WorkspaceError('BAD_SESSION_META', `${path}: not valid JSON (${(err as Error).message})`, { path }, { cause: err });
   }
-  const meta = validateSessionMeta(value, path);
-  if (meta.id !== id) {
-    throw new WorkspaceError('BAD_SESSION_META', `${path}: "id" is "${meta.id}" but the folder is "${id}"; expected them to match`, { path });
-  }
-  return meta;
+  return validateSessionMeta(value, path);
 }
 
 /** Ids of the session folders (sorted); an absent sessions/ folder is an empty workspace. */

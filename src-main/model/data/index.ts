@@ -4,9 +4,9 @@
 // passes; grouped by subject: session.json, else the file header) read and cut by xdfExamples, or DEAP /
 // DREAMER through the storage/datasets importers (deapExamples, dreamerExamples).
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { ANNOTATIONS_DIR, postHocAnnotationFiles, RECORDING_FILE, SESSION_META_FILE, validateSessionMeta, type SessionMeta } from '../../storage/workspace.js';
+import { ANNOTATIONS_DIR, postHocAnnotationFiles, RECORDING_FILE, SESSION_META_FILE, sessionMetaOfRecording, type SessionMeta } from '../../storage/workspace.js';
 import { readXdf, type XdfFile, type XdfStream } from '../../storage/xdf/index.js';
 import { childText, parseXml } from '../../storage/xdf/xdf-xml.js';
 import { ModelError } from '../errors.js';
@@ -58,25 +58,13 @@ export async function findXdfFiles(dir: string): Promise<string[]> {
  * the recorder and the dataset importers write it); undefined when neither names one.
  */
 async function recordingSubject(path: string, file: XdfFile): Promise<string | undefined> {
-  if (basename(path) === RECORDING_FILE) {
-    const metaPath = join(dirname(path), SESSION_META_FILE);
-    let text: string | undefined;
-    try {
-      text = await readFile(metaPath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ModelError('bad-data-spec', `${metaPath}: cannot read (${(error as Error).message})`, { path: metaPath }, { cause: error });
-    }
-    if (text !== undefined) {
-      let meta: SessionMeta;
-      try {
-        meta = validateSessionMeta(JSON.parse(text), metaPath);
-      } catch (error) {
-        const why = error instanceof SyntaxError ? `${metaPath}: not valid JSON (${error.message})` : (error as Error).message;
-        throw new ModelError('bad-data-spec', `${why}; fix it, or move it away to take the subject from the recording's header`, { path: metaPath }, { cause: error });
-      }
-      return meta.subject ?? undefined;
-    }
+  let meta: SessionMeta | undefined;
+  try {
+    meta = await sessionMetaOfRecording(path);
+  } catch (error) {
+    throw new ModelError('bad-data-spec', `${(error as Error).message}; fix it, or move it away to take the subject from the recording's header`, { path: join(dirname(path), SESSION_META_FILE) }, { cause: error });
   }
+  if (meta !== undefined) return meta.subject ?? undefined;
   try {
     const subject = childText(parseXml(file.fileHeader.xml), 'subject')?.trim();
     return subject !== undefined && subject !== '' ? subject : undefined;

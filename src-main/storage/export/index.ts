@@ -27,8 +27,11 @@ export interface SessionExportOptions {
   /** EDF/BDF: the file; CSV: a folder (one file per stream); BIDS: the dataset root. */
   out: string;
   overwrite?: boolean;
-  /** Pseudonymous subject id (default: the recording's). */
-  subject?: string;
+  /**
+   * Pseudonymous subject id (default: the recording header's); null: unknown, even where the
+   * header names one (a workspace session whose subject was corrected to unknown).
+   */
+  subject?: string | null;
   /** BIDS session and task labels, run index, mains frequency. */
   session?: string;
   task?: string;
@@ -54,7 +57,7 @@ export interface SessionExportResult {
 
 export async function exportSession(xdfPath: string, opts: SessionExportOptions): Promise<SessionExportResult> {
   const session = await loadExportSession(xdfPath);
-  if (opts.subject !== undefined) session.subject = opts.subject;
+  if (opts.subject !== undefined) session.subject = opts.subject ?? undefined;
   const base = { to: opts.to, out: opts.out, streams: session.signals.length, events: session.events.length, durationSec: session.durationSec };
   switch (opts.to) {
     case 'edf':
@@ -67,7 +70,7 @@ export async function exportSession(xdfPath: string, opts: SessionExportOptions)
       return { ...base, files: files.map((f) => f.path), warnings: session.warnings };
     }
     case 'bids': {
-      const bidsOpts: BidsExportOptions = { subject: opts.subject, session: opts.session, task: opts.task, run: opts.run, powerLineHz: opts.powerLineHz, overwrite: opts.overwrite };
+      const bidsOpts: BidsExportOptions = { subject: opts.subject ?? undefined, session: opts.session, task: opts.task, run: opts.run, powerLineHz: opts.powerLineHz, overwrite: opts.overwrite };
       const r = exportBids(session, opts.out, bidsOpts);
       return { ...base, files: r.files, warnings: r.warnings };
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,40 @@ describe('himoe export', () => {
     expect(bids.code, bids.err).toBe(0);
     expect(bids.out).toMatch(/exported 3 streams and 3 events/);
     expect(existsSync(join(dir, 'bids', 'sub-S9', 'ses-2', 'eeg', 'sub-S9_ses-2_task-films_eeg.edf'))).toBe(true);
+  });
+
+  it('takes a workspace recording\'s subject from its session.json (as corrected in the Sessions view), not the header', async () => {
+    // The recording's header says P042; its session.json was corrected.
+    const folder = join(dir, 'ws', 'sessions', 's1');
+    mkdirSync(folder, { recursive: true });
+    const recording = join(folder, 'recording.xdf');
+    copyFileSync(xdf, recording);
+    const meta = (subject: string | null) => JSON.stringify({ id: 's1', subject, createdAt: '2026-11-24T10:00:00Z', protocol: '', source: { kind: 'synthetic' }, streams: [], notes: '' });
+    const patient = async (...flags: string[]) => {
+      const out = join(dir, `ws-${flags.length}.edf`);
+      const r = await himoe('export', recording, '--to', 'edf', '--out', out, '--overwrite', ...flags);
+      expect(r.code, r.err).toBe(0);
+      return readEdf(out).patient?.code;
+    };
+    writeFileSync(join(folder, 'session.json'), meta('P001'));
+    expect(await patient()).toBe('P001');
+    expect(await patient('--subject', 'P777')).toBe('P777');
+    // Corrected to unknown: no subject, not the header's.
+    writeFileSync(join(folder, 'session.json'), meta(null));
+    expect(await patient()).not.toBe('P042');
+    // A broken session.json is named, with the way out.
+    writeFileSync(join(folder, 'session.json'), '{"id": "s1", "subject": ');
+    const broken = await himoe('export', recording, '--to', 'edf', '--out', join(dir, 'ws-broken.edf'));
+    expect(broken.code).toBe(1);
+    expect(broken.err).toContain(`${join(folder, 'session.json')}: not valid JSON`);
+    expect(broken.err).toContain('pass --subject');
+    expect(await patient('--subject', 'P778')).toBe('P778');
+    // A file of another name is not a workspace recording: its header counts.
+    const other = join(folder, 'copy.xdf');
+    copyFileSync(xdf, other);
+    const r = await himoe('export', other, '--to', 'edf', '--out', join(dir, 'ws-copy.edf'));
+    expect(r.code, r.err).toBe(0);
+    expect(readEdf(join(dir, 'ws-copy.edf')).patient?.code).toBe('P042');
   });
 
   it('names a missing input file, a non-XDF input and an unknown format', async () => {

@@ -111,6 +111,9 @@ describe('library handlers', () => {
     expect(edf.patientId.split(' ')[0]).toBe('P001');
     // Unknown is allowed; a name is not a pseudonym.
     await expect(handler('library.update')({ id: 'sess-b', subject: null }, service)).resolves.toMatchObject({ subject: null });
+    // Corrected to unknown: the export names no subject, not the header's.
+    const unknown = readEdf((await handler('library.export')({ id: 'sess-b', to: 'edf' }, service)).out);
+    expect(unknown.patientId.split(' ')[0]).toBe('X');
     await expect(handler('library.update')({ id: 'sess-b', subject: 'Jane Doe' }, service)).rejects.toMatchObject({ code: 'BAD_SUBJECT' });
     await expect(handler('library.update')({ id: 'nope', notes: '' }, service)).rejects.toMatchObject({ code: 'NO_SESSION' });
     await expect(handler('library.update')({ id: '../x', notes: '' }, service)).rejects.toMatchObject({ code: 'BAD_SESSION_ID' });

@@ -65,8 +65,10 @@ export function metaFor(id: string, o: FixtureOptions = {}): SessionMeta {
 
 /** Writes sessions/<id>/ with session.json and recording.xdf; resolves to the open writer when keepOpen. */
 export async function writeSession(ws: string, id: string, o: FixtureOptions = {}): Promise<XdfWriter | null> {
-  await writeSessionMeta(ws, metaFor(id, o));
-  const w = await XdfWriter.create(recordingPath(ws, id));
+  const meta = metaFor(id, o);
+  await writeSessionMeta(ws, meta);
+  // The header names the subject it was recorded with, as the recorder writes it.
+  const w = await XdfWriter.create(recordingPath(ws, id), meta.subject !== null ? { fileHeaderFields: { subject: meta.subject } } : {});
   const eeg = w.addStream(EEG);
   const mk = w.addStream(MARKERS);
   const a = w.addStream(RATER_A);
