@@ -60,6 +60,8 @@ export const evaluationRequestSchema = z.object({
   preset: z.enum(EVALUATION_PRESETS),
   epochs: z.number().nullable(),
   seed: z.number(),
+  /** Keep every Hi-MoE network the run trains as a model folder, <run>/models/fold<k>-<member>/ (absent in runs of older versions). */
+  keepModels: z.boolean().default(false),
 });
 export type ApiEvaluationRequest = z.infer<typeof evaluationRequestSchema>;
 
@@ -112,9 +114,27 @@ export const evaluationRequests = {
         epochs: z.number().int().min(1).max(1000).optional(),
         seed: z.number().int().min(0).max(2 ** 31).default(1),
         preset: z.enum(EVALUATION_PRESETS).default('quick'),
+        /** Keep every Hi-MoE network trained (himoe evaluate --keep-models); not with "model". */
+        keepModels: z.boolean().default(false),
       })
       .strict(),
     result: z.object({ id: z.string(), out: z.string() }),
+  },
+  /**
+   * Copy a model the run kept (evaluation.report's `models`) into the workspace's models/, where
+   * "score a trained model", `himoe predict` and `himoe serve --model` find it. Never replaces one.
+   */
+  'evaluation.adoptModel': {
+    params: z
+      .object({
+        id: folderId,
+        /** A kept model's folder name, e.g. fold1-himoe. */
+        model: folderId,
+        /** Its folder name in models/ (default: <run id>-<model>). */
+        name: folderId.optional(),
+      })
+      .strict(),
+    result: z.object({ name: z.string(), path: z.string() }),
   },
   'evaluation.cancel': {
     params: z
@@ -162,6 +182,8 @@ export const evaluationRequests = {
       plots: z.array(z.object({ name: z.string(), svg: z.string() })),
       /** The run folder (report.md is there). */
       out: z.string(),
+      /** Models the run kept (keepModels), by folder name in <run>/models/: its fold (1-based) and network, and the validation mean CCC its epoch was chosen on. */
+      models: z.array(z.object({ name: z.string(), fold: z.number().nullable(), member: z.string(), validationMeanCcc: z.number().nullable() })),
     }),
   },
 } as const;

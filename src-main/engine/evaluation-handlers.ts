@@ -5,7 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { access, constants, mkdir, readFile, readdir, rename, stat, symlink, copyFile, writeFile } from 'node:fs/promises';
+import { access, constants, cp, mkdir, readFile, readdir, rename, rm, stat, symlink, copyFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -22,6 +22,7 @@ import type { ParsedParams, RequestResult } from '../api/contract.js';
 import { findDeapFiles } from '../storage/datasets/deap/deap.js';
 import { ANNOTATIONS_DIR, EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, SESSION_META_FILE, isValidId, listAnnotationFiles, sessionDir } from '../storage/workspace.js';
 import { claimVerdict } from '../model/evaluate/verdict.js';
+import { FOLD_MODELS_DIR } from '../model/evaluate/evaluate.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
 
@@ -152,6 +153,7 @@ export function evaluateArgs(dir: string, r: ApiEvaluationRequest, workspace: st
     ...(r.robustness ? ['--robustness'] : []),
     ...(PRESET_CONFIGS[r.preset].config !== null ? ['--config', join(dir, 'config.json')] : []),
     ...(r.epochs !== null ? ['--epochs', String(r.epochs)] : []),
+    ...(r.keepModels ? ['--keep-models'] : []),
     ...(resume ? ['--resume'] : []),
   ];
 }
@@ -222,6 +224,7 @@ export class EvaluationRunner {
         presets: EVALUATION_PRESETS.map((name) => ({ name, description: PRESET_CONFIGS[name].description })),
       }),
       'evaluation.report': async (p) => this.report(p.id),
+      'evaluation.adoptModel': async (p) => this.adoptModel(p.id, p.model, p.name),
     };
   }
 
@@ -279,6 +282,7 @@ export class EvaluationRunner {
     if (p.data === undefined) throw new EngineError('BAD_EVALUATION', 'evaluation.start needs "data" (synthetic, sessions, deap or dreamer) or "resume"');
     if (p.protocol === undefined) throw new EngineError('BAD_EVALUATION', 'evaluation.start needs "protocol": loso or subject-kfold');
     if (p.model !== undefined && p.archs !== undefined) throw new EngineError('BAD_EVALUATION', '"model" scores one trained model; it cannot be combined with "archs"');
+    if (p.model !== undefined && p.keepModels) throw new EngineError('BAD_EVALUATION', '"keepModels" keeps the models a run trains; scoring a trained model trains none');
     if (p.folds !== undefined && p.protocol !== 'subject-kfold') throw new EngineError('BAD_EVALUATION', `"folds" applies to subject-kfold; ${p.protocol} has one fold per subject`);
     const ws = this.opts.workspace;
     if (p.model !== undefined && !existsSync(join(ws, MODELS_DIR, p.model, 'manifest.json'))) {
@@ -326,6 +330,7 @@ export class EvaluationRunner {
       preset: p.preset,
       epochs: p.epochs ?? null,
       seed: p.seed,
+      keepModels: p.keepModels,
     };
   }
 
@@ -547,7 +552,7 @@ export class EvaluationRunner {
     try {
       raw = (await readJsonFile(join(dir, 'report.json'), 256 << 20)) as ReportJson;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { run, report: null, plots: [], out: dir };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { run, report: null, plots: [], out: dir, models: await this.keptModels(dir) };
       throw new EngineError('BAD_REPORT', `${join(dir, 'report.json')}: ${(err as Error).message}`, { id }, { cause: err });
     }
     if (raw.format !== 'himoe-evaluation') throw new EngineError('BAD_REPORT', `${join(dir, 'report.json')}: format "${String(raw.format)}", expected himoe-evaluation`, { id });
@@ -565,6 +570,7 @@ export class EvaluationRunner {
       run,
       out: dir,
       plots,
+      models: await this.keptModels(dir),
       report: {
         createdAt: raw.createdAt,
         cancelled: raw.run.cancelled,
@@ -581,6 +587,60 @@ export class EvaluationRunner {
           .map((f) => ({ index: f.index, name: f.name, test: f.test, meanCcc: archs.map((arch) => raw.run.results.find((r) => r.fold === f.index && r.arch === arch)?.metrics.meanCcc ?? null) })),
       },
     };
+  }
+
+  /** The model folders a run kept (<run>/models/<name>/ with a manifest.json), in fold order. */
+  private async keptModels(dir: string): Promise<RequestResult<'evaluation.report'>['models']> {
+    let names: string[];
+    try {
+      names = (await readdir(join(dir, FOLD_MODELS_DIR), { withFileTypes: true })).filter((e) => e.isDirectory() && isValidId(e.name)).map((e) => e.name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const models: RequestResult<'evaluation.report'>['models'] = [];
+    for (const name of names) {
+      let manifest: { metrics?: { validation?: { mean_ccc?: unknown } } };
+      try {
+        manifest = (await readJsonFile(join(dir, FOLD_MODELS_DIR, name, 'manifest.json'), 16 << 20)) as typeof manifest;
+      } catch {
+        continue; // being written, or not a model folder
+      }
+      const m = /^fold(\d+)-(.+)$/.exec(name);
+      models.push({ name, fold: m ? Number(m[1]) : null, member: m ? m[2]! : name, validationMeanCcc: num(manifest.metrics?.validation?.mean_ccc) });
+    }
+    return models.sort((a, b) => (a.fold ?? 0) - (b.fold ?? 0) || a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Copy a kept model into <workspace>/models/<name>/ (through a temporary folder, so a model
+   * folder is never seen half copied); an existing model is never replaced.
+   */
+  async adoptModel(id: string, model: string, name?: string): Promise<RequestResult<'evaluation.adoptModel'>> {
+    const dir = this.runDir(id);
+    if (!isValidId(model)) throw new EngineError('NO_MODEL', `"${model}" is not a model folder name`, { model });
+    const from = join(dir, FOLD_MODELS_DIR, model);
+    if (!existsSync(join(from, 'manifest.json'))) {
+      throw new EngineError('NO_MODEL', `evaluation ${id} kept no model "${model}" (${from} has no manifest.json); run it with "keep models" to keep its models`, { id, model });
+    }
+    const target = name ?? `${id}-${model}`;
+    if (!isValidId(target)) throw new EngineError('BAD_MODEL_NAME', `model name "${target}" is not a folder name (letters, digits, '.', '_', '-')`, { name: target });
+    const models = join(this.opts.workspace, MODELS_DIR);
+    const to = join(models, target);
+    if (existsSync(to)) throw new EngineError('MODEL_EXISTS', `${to} exists; choose another name (a model is never replaced)`, { name: target });
+    await mkdir(models, { recursive: true });
+    const tmp = join(models, `.${target}.${process.pid}.tmp`);
+    await rm(tmp, { recursive: true, force: true });
+    await cp(from, tmp, { recursive: true, errorOnExist: true, force: false });
+    try {
+      await rename(tmp, to);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new EngineError('MODEL_EXISTS', `${to} exists; choose another name (a model is never replaced)`, { name: target }, { cause: err });
+      throw err;
+    }
+    return { name: target, path: to };
   }
 }
 

@@ -37,6 +37,7 @@ describe.skipIf(!haveChromium)('Evaluate view (himoe serve)', () => {
     await page.getByTestId('arch-early-fusion').check();
     await page.getByTestId('protocol').selectOption('loso');
     await page.getByTestId('preset').selectOption('quick');
+    await page.getByTestId('keep-models').check();
     // Record every value the progress bar shows (the run takes seconds).
     await page.evaluate(() => {
       const seen: number[] = [];
@@ -118,6 +119,33 @@ describe.skipIf(!haveChromium)('Evaluate view (himoe serve)', () => {
     expect(await page.locator('[data-testid="evaluate-history"] tr[data-status="done"]').count()).toBe(1);
     await expect(page.getByTestId('evaluate-run').isEnabled()).resolves.toBe(true);
     await page.screenshot({ path: join(ARTEFACTS, 'evaluate-cancelled.png'), fullPage: true });
+  }, SLOW_MS * 2);
+
+  it('copies a model the first run kept into models/ and scores it as a trained model', async () => {
+    const { page } = w;
+    const first = page.locator('[data-testid="evaluate-history"] tr[data-status="done"]');
+    const id = (await first.getAttribute('data-run-id'))!;
+    await first.click();
+    await page.waitForSelector(`[data-testid="evaluate-detail"][data-run-id="${id}"]`);
+    // Its Hi-MoE networks, one per LOSO fold; early fusion is another network and is not kept.
+    const kept = await page.$$eval('[data-testid="evaluate-kept-models"] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-model')));
+    expect(kept).toEqual(['fold1-himoe', 'fold2-himoe', 'fold3-himoe']);
+    await page.getByTestId('adopt-fold2-himoe').click();
+    await expect(page.getByTestId('adopted-fold2-himoe').textContent()).resolves.toBe(`in models/ as ${id}-fold2-himoe`);
+    const manifest = JSON.parse(readFileSync(join(w.workspace, 'models', `${id}-fold2-himoe`, 'manifest.json'), 'utf8')) as { protocol: string };
+    expect(manifest.protocol).toMatch(/evaluation fold 2/);
+    await page.screenshot({ path: join(ARTEFACTS, 'evaluate-kept-models.png'), fullPage: true });
+
+    // Score it: the form already names it.
+    await page.getByTestId('synthetic-subjects').fill('3');
+    await page.getByTestId('synthetic-trials').fill('1');
+    await page.getByLabel('score a trained model').check();
+    await expect(page.getByTestId('trained-model').inputValue()).resolves.toBe(`${id}-fold2-himoe`);
+    await page.getByTestId('evaluate-run').click();
+    const scored = page.locator(`[data-testid="evaluate-history"] tr[data-status="done"]:has-text("model ${id}-fold2-himoe")`);
+    await scored.waitFor({ timeout: SLOW_MS });
+    await page.waitForSelector('[data-testid="evaluate-results"] tbody tr', { timeout: 30_000 });
+    await page.getByLabel('train and compare').check();
   }, SLOW_MS * 2);
 
   it('counts recorded sessions by subject, as the protocols do: two sessions of P01 and one of P02 are too few subjects to leave one out', async () => {

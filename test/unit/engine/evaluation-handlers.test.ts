@@ -4,7 +4,7 @@
 // restart (a dead run is interrupted), failures with the command's own message, and paths that
 // would leave the workspace refused.
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,12 @@ const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rec
 writeFileSync(join(out, 'traces.svg'), svg);
 writeFileSync(join(out, 'report.json'), JSON.stringify({ format: 'himoe-evaluation', version: 1, createdAt: new Date().toISOString(), outputs: ['valence', 'arousal'], summary, robustness: [], claims: [{ claim: 'Hi-MoE beats x', passed: true, detail: '1 vs 0', paired: { mean: 0.01, ci95: [-0.02, 0.04], foldsAhead: 2, folds: 3 } }, { claim: 'Hi-MoE beats y', passed: false, detail: '0 vs 1', paired: { mean: -0.1, ci95: [-0.2, -0.01], foldsAhead: 0, folds: 3 } }], plots: ['traces.svg', '../escape.svg'],
   run: { fingerprint: { data, protocol: flag('--protocol'), seed: Number(flag('--seed')) }, archs, cancelled, elapsedSec: 1, folds: Array.from({ length: subjects }, (_, i) => ({ index: i, name: 'S' + i, test: 5 })), results: results.map((r) => ({ fold: r.fold, arch: r.arch, metrics: { meanCcc: r.meanCcc } })) } }));
+if (argv.includes('--keep-models')) for (const r of results) {
+  const d = join(out, 'models', 'fold' + (r.fold + 1) + '-' + r.arch);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, 'model.json'), '{}');
+  writeFileSync(join(d, 'manifest.json'), JSON.stringify({ name: 'fold' + (r.fold + 1) + '-' + r.arch, metrics: { validation: { mean_ccc: r.meanCcc } } }));
+}
 line({ type: 'done', out, cancelled, results: results.length, elapsedSec: 1, summary, claims: [] });
 if (cancelled) { process.stderr.write('himoe: error [CANCELLED]: evaluation cancelled\n'); process.exitCode = 1; }
 `;
@@ -116,7 +122,7 @@ afterEach(async () => {
 describe('evaluation handlers', () => {
   it('runs himoe evaluate with the preset config in <ws>/evaluations/<id>/, relays progress and ends with the results', async () => {
     const h = handlers(runner());
-    const { id, out } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', archs: ['himoe', 'early-fusion'], robustness: false, seed: 4, preset: 'quick' }, service);
+    const { id, out } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', archs: ['himoe', 'early-fusion'], robustness: false, seed: 4, preset: 'quick', keepModels: false }, service);
 
     expect(out).toBe(join(ws, 'evaluations', id));
     const run = await waitFor('done', doneOf(id));
@@ -153,8 +159,8 @@ describe('evaluation handlers', () => {
   it('runs one evaluation at a time', async () => {
     process.env.FAKE_STEP_MS = '300';
     const h = handlers(runner());
-    const { id } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service);
-    await expect(h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service)).rejects.toMatchObject({ code: 'EVALUATION_RUNNING' });
+    const { id } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
+    await expect(h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service)).rejects.toMatchObject({ code: 'EVALUATION_RUNNING' });
     // The run is batch work: it runs below the recording and live inference.
     const { pid } = JSON.parse(readFileSync(join(ws, 'evaluations', id, STATUS_JSON), 'utf8')) as { pid: number };
     expect(getPriority(pid)).toBe(EVALUATION_NICE);
@@ -166,7 +172,7 @@ describe('evaluation handlers', () => {
   it('cancels after the model in progress with partial results, and resume completes the run', async () => {
     process.env.FAKE_STEP_MS = '250';
     const h = handlers(runner());
-    const { id, out } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', archs: ['himoe', 'early-fusion'], robustness: false, seed: 1, preset: 'quick' }, service);
+    const { id, out } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', archs: ['himoe', 'early-fusion'], robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
     await waitFor('first result', () => progressOf(id).some((p) => p.done >= 1));
     expect((await h['evaluation.cancel']({ id, force: false }, service)).status).toBe('cancelling');
 
@@ -180,7 +186,7 @@ describe('evaluation handlers', () => {
 
     events = [];
     process.env.FAKE_STEP_MS = '10';
-    await h['evaluation.start']({ resume: id, robustness: false, seed: 1, preset: 'quick' }, service);
+    await h['evaluation.start']({ resume: id, robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
     const resumed = await waitFor('resumed', doneOf(id));
     expect(resumed.status).toBe('done');
     expect(resumed.results).toBe(6);
@@ -191,7 +197,7 @@ describe('evaluation handlers', () => {
   it('stops at once with force; the run is cancelled and resumable', async () => {
     process.env.FAKE_STEP_MS = '5000';
     const h = handlers(runner());
-    const { id } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service);
+    const { id } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
     await waitFor('training', () => progressOf(id).some((p) => p.phase === 'train'));
     const t0 = Date.now();
     await h['evaluation.cancel']({ id, force: true }, service);
@@ -202,10 +208,10 @@ describe('evaluation handlers', () => {
 
   it('keeps the history across a restart; a run whose process died is interrupted and resumable', async () => {
     const first = runner();
-    const { id } = await handlers(first)['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service);
+    const { id } = await handlers(first)['evaluation.start']({ data: SYNTH, protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
     await waitFor('done', doneOf(id));
     // A second run whose workstation crashed mid-run: status.json still says running, its process is gone.
-    const crashed = await handlers(first)['evaluation.start']({ data: { ...SYNTH, subjects: 2 }, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service);
+    const crashed = await handlers(first)['evaluation.start']({ data: { ...SYNTH, subjects: 2 }, protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
     await waitFor('done', doneOf(crashed.id));
     const statusPath = join(ws, 'evaluations', crashed.id, STATUS_JSON);
     const stored = JSON.parse(readFileSync(statusPath, 'utf8')) as Record<string, unknown>;
@@ -216,14 +222,14 @@ describe('evaluation handlers', () => {
     expect(list.active).toBeNull();
     expect(list.runs.map((r) => r.id).sort()).toEqual([id, crashed.id].sort());
     const byId = new Map(list.runs.map((r): [string, ApiEvaluationRun] => [r.id, r]));
-    expect(byId.get(id)).toMatchObject({ status: 'done', results: 3, resumable: false, request: { protocol: 'loso', archs: ['himoe'], preset: 'quick' } });
+    expect(byId.get(id)).toMatchObject({ status: 'done', results: 3, resumable: false, request: { protocol: 'loso', archs: ['himoe'], preset: 'quick', keepModels: false } });
     expect(byId.get(crashed.id)).toMatchObject({ status: 'interrupted', resumable: true });
     expect(list.presets.map((p) => p.name)).toEqual(['quick', 'default']);
   });
 
   it('reports a failed run with the command\'s own error message', async () => {
     const h = handlers(runner());
-    const { id } = await h['evaluation.start']({ data: { ...SYNTH, subjects: 9 }, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service);
+    const { id } = await h['evaluation.start']({ data: { ...SYNTH, subjects: 9 }, protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
     const run = await waitFor('failed', doneOf(id));
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/^\[bad-data-spec\]: .*nine subjects/);
@@ -242,7 +248,7 @@ describe('evaluation handlers', () => {
     mkdirSync(join(ws, 'sessions', 'sess-a', 'annotations'), { recursive: true });
     writeFileSync(join(ws, 'sessions', 'sess-a', 'annotations', 'R05-ph1.xdf'), 'XDF:');
     const h = handlers(runner());
-    const { id, out } = await h['evaluation.start']({ data: { kind: 'sessions', ids: ['sess-a', 'sess-b'] }, protocol: 'loso', robustness: false, seed: 1, preset: 'default' }, service);
+    const { id, out } = await h['evaluation.start']({ data: { kind: 'sessions', ids: ['sess-a', 'sess-b'] }, protocol: 'loso', robustness: false, seed: 1, preset: 'default', keepModels: false }, service);
     await waitFor('done', doneOf(id));
     const argv = JSON.parse(readFileSync(join(out, 'argv.json'), 'utf8')) as string[];
     expect(argv[argv.indexOf('--data') + 1]).toBe(`xdf:${join(out, 'data')}`);
@@ -257,12 +263,12 @@ describe('evaluation handlers', () => {
     expect(await postHocAnnotationFiles(join(out, 'data', 'sess-a', 'recording.xdf'))).toEqual([join(out, 'data', 'sess-a', 'annotations', 'R05-ph1.xdf')]);
     expect(await findXdfFiles(join(out, 'data'))).toEqual([join(out, 'data', 'sess-a', 'recording.xdf'), join(out, 'data', 'sess-b', 'recording.xdf')]);
 
-    await expect(h['evaluation.start']({ data: { kind: 'sessions', ids: ['sess-a', 'missing'] }, protocol: 'loso', robustness: false, seed: 1, preset: 'quick' }, service)).rejects.toMatchObject({ code: 'NO_SESSION' });
+    await expect(h['evaluation.start']({ data: { kind: 'sessions', ids: ['sess-a', 'missing'] }, protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service)).rejects.toMatchObject({ code: 'NO_SESSION' });
   });
 
   it('refuses dataset paths that leave the workspace, ids that are not folder names, and bad combinations', async () => {
     const h = handlers(runner());
-    const start = (p: Record<string, unknown>) => h['evaluation.start']({ protocol: 'loso', robustness: false, seed: 1, preset: 'quick', ...p }, service);
+    const start = (p: Record<string, unknown>) => h['evaluation.start']({ protocol: 'loso', robustness: false, seed: 1, preset: 'quick', keepModels: false, ...p }, service);
     mkdirSync(join(ws, 'datasets', 'deap'), { recursive: true });
 
     await expect(start({ data: { kind: 'deap', dir: '../deap' } })).rejects.toMatchObject({ code: 'BAD_PATH' });
@@ -274,6 +280,9 @@ describe('evaluation handlers', () => {
     await expect(start({ data: { kind: 'dreamer', file: 'datasets/DREAMER.mat' } })).rejects.toMatchObject({ code: 'BAD_DATASET', message: expect.stringMatching(/cannot read/) });
     await expect(start({ data: SYNTH, model: 'nope' })).rejects.toMatchObject({ code: 'NO_MODEL' });
     await expect(start({ data: SYNTH, model: 'm', archs: ['himoe'] })).rejects.toMatchObject({ code: 'BAD_EVALUATION' });
+    mkdirSync(join(ws, 'models', 'm'), { recursive: true });
+    writeFileSync(join(ws, 'models', 'm', 'manifest.json'), '{}');
+    await expect(start({ data: SYNTH, model: 'm', keepModels: true })).rejects.toMatchObject({ code: 'BAD_EVALUATION', message: expect.stringMatching(/trains none/) });
     await expect(start({ data: SYNTH, folds: 4 })).rejects.toMatchObject({ code: 'BAD_EVALUATION', message: expect.stringMatching(/subject-kfold/) });
     await expect(start({ resume: 'eval-none' })).rejects.toMatchObject({ code: 'NO_EVALUATION' });
     await expect(h['evaluation.report']({ id: '..' }, service)).rejects.toMatchObject({ code: 'BAD_EVALUATION_ID' });
@@ -282,6 +291,38 @@ describe('evaluation handlers', () => {
     expect(params.safeParse({ data: { kind: 'sessions', ids: ['../../etc', 'b'] }, protocol: 'loso' }).success).toBe(false);
     expect(params.safeParse({ resume: '../x' }).success).toBe(false);
     expect(existsSync(join(ws, 'evaluations'))).toBe(false);
+  });
+
+  it('keeps the models a run trains, lists them with its report, and copies one into models/ for scoring, never over another', async () => {
+    const h = handlers(runner());
+    const { id, out } = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', archs: ['himoe'], robustness: false, seed: 1, preset: 'quick', keepModels: true }, service);
+    await waitFor('done', doneOf(id));
+    expect(JSON.parse(readFileSync(join(out, 'argv.json'), 'utf8'))).toContain('--keep-models');
+    const report = await h['evaluation.report']({ id }, service);
+    expect(report.run.request.keepModels).toBe(true);
+    expect(report.models).toEqual([1, 2, 3].map((fold) => ({ name: `fold${fold}-himoe`, fold, member: 'himoe', validationMeanCcc: expect.closeTo(0.1 * fold + 0.05, 9) })));
+
+    const adopted = await h['evaluation.adoptModel']({ id, model: 'fold2-himoe' }, service);
+    expect(adopted).toEqual({ name: `${id}-fold2-himoe`, path: join(ws, 'models', `${id}-fold2-himoe`) });
+    expect(readFileSync(join(adopted.path, 'manifest.json'), 'utf8')).toBe(readFileSync(join(out, 'models', 'fold2-himoe', 'manifest.json'), 'utf8'));
+    await expect(h['evaluation.adoptModel']({ id, model: 'fold2-himoe' }, service)).rejects.toMatchObject({ code: 'MODEL_EXISTS' });
+    await expect(h['evaluation.adoptModel']({ id, model: 'fold9-himoe' }, service)).rejects.toMatchObject({ code: 'NO_MODEL', message: expect.stringMatching(/kept no model "fold9-himoe"/) });
+    await expect(h['evaluation.adoptModel']({ id: '..', model: 'fold1-himoe' }, service)).rejects.toMatchObject({ code: 'BAD_EVALUATION_ID' });
+    const mine = await h['evaluation.adoptModel']({ id, model: 'fold1-himoe', name: 'subject-s0-held-out' }, service);
+    expect(existsSync(join(mine.path, 'model.json'))).toBe(true);
+    expect(readdirSync(join(ws, 'models')).sort()).toEqual([`${id}-fold2-himoe`, 'subject-s0-held-out']); // no temporary folder left
+    // The adopted model is one "score a trained model" accepts.
+    const scored = await h['evaluation.start']({ data: SYNTH, protocol: 'loso', model: 'subject-s0-held-out', robustness: false, seed: 1, preset: 'quick', keepModels: false }, service);
+    await waitFor('done', doneOf(scored.id));
+    const argv = JSON.parse(readFileSync(join(scored.out, 'argv.json'), 'utf8')) as string[];
+    expect(argv[argv.indexOf('--model') + 1]).toBe(mine.path);
+    expect(argv).not.toContain('--keep-models');
+    expect((await h['evaluation.report']({ id: scored.id }, service)).models).toEqual([]);
+    // A run of an older version (its request.json has no keepModels) lists as keeping none.
+    const request = JSON.parse(readFileSync(join(scored.out, 'request.json'), 'utf8')) as Record<string, unknown>;
+    delete request.keepModels;
+    writeFileSync(join(scored.out, 'request.json'), JSON.stringify(request));
+    expect((await h['evaluation.list']({}, service)).runs.find((r) => r.id === scored.id)?.request.keepModels).toBe(false);
   });
 
   it('names the same architectures as himoe evaluate, and turns a progress line into an event', () => {
