@@ -1,9 +1,11 @@
 // Runs a fast-check property for the reliability fuzzers with the guarantees they share: a fixed
 // seed named in any failure (fast-check also prints the replay path), a per-case time bound (a
-// slow case is a probable hang), and memory bounds (per-case peak and growth retained at the end).
+// slow case is a probable hang), a watchdog for a case that never returns, and memory bounds
+// (per-case peak and growth retained at the end).
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { collectGarbage } from '../../bench/soak.js';
 import type { HimoeError } from '../../src-main/core/errors.js';
@@ -15,6 +17,12 @@ export interface FuzzOptions {
   numRuns: number;
   /** Longest one case may take (ms); a slower case fails the property as a probable hang. */
   caseTimeMs?: number;
+  /**
+   * A case still running after this long (ms) is a hang: the watchdog writes its input to a file,
+   * says so on stderr and kills the test process, which would otherwise wait forever on a
+   * synchronous loop (default 30 s, or HIMOE_FUZZ_HANG_MS).
+   */
+  hangMs?: number;
   /** Largest heap + ArrayBuffer growth over the start of the run seen right after a case (MB). */
   maxCaseGrowthMB?: number;
   /** Largest growth still held after a full garbage collection at the end of the run (MB). */
@@ -49,10 +57,32 @@ export async function fuzzProperty<T>(name: string, arb: fc.Arbitrary<T>, check:
   collectGarbage();
   const base = liveBytes();
   const report: FuzzReport = { runs: 0, rejected: 0, slowestMs: 0, peakGrowthMB: 0, retainedMB: 0 };
+  const watchdog = new Watchdog(name, opts.seed, opts.hangMs ?? (Number(process.env.HIMOE_FUZZ_HANG_MS) || 30_000));
+  try {
+    return await runProperty(name, arb, check, opts, { caseTimeMs, maxCaseGrowth, base, report, watchdog });
+  } finally {
+    await watchdog.stop();
+  }
+}
+
+async function runProperty<T>(
+  name: string,
+  arb: fc.Arbitrary<T>,
+  check: (input: T) => Outcome | Promise<Outcome>,
+  opts: FuzzOptions,
+  run: { caseTimeMs: number; maxCaseGrowth: number; base: number; report: FuzzReport; watchdog: Watchdog },
+): Promise<FuzzReport> {
+  const { caseTimeMs, maxCaseGrowth, base, report, watchdog } = run;
   const details = await fc.check(
     fc.asyncProperty(arb, async (input) => {
+      watchdog.begin(input);
       const t0 = performance.now();
-      const outcome = await check(input);
+      let outcome: Outcome;
+      try {
+        outcome = await check(input);
+      } finally {
+        watchdog.end();
+      }
       const ms = performance.now() - t0;
       const growth = liveBytes() - base;
       report.runs++;
@@ -70,6 +100,61 @@ export async function fuzzProperty<T>(name: string, arb: fc.Arbitrary<T>, check:
   const maxRetained = opts.maxRetainedMB ?? 32;
   if (report.retainedMB > maxRetained) throw new Error(`${name} (seed ${opts.seed}): ${report.retainedMB.toFixed(1)} MB still held after the run (bound ${maxRetained} MB): a leak`);
   return report;
+}
+
+/**
+ * The watchdog thread's source (CommonJS, run with `eval`: no loader needed). It polls the case
+ * clock the test thread keeps in shared memory; a case over the bound gets its input written to a
+ * file, a message on stderr (fs.writeSync: the test thread, which would relay a worker's
+ * process.stderr, is the one that hangs) and the process killed, so the test run fails at once
+ * instead of waiting forever (vitest's timeouts cannot fire while a synchronous loop holds the thread).
+ */
+const WATCHDOG_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { clock, bytes, name, seed, hangMs, file } = workerData;
+const c = new Float64Array(clock);
+const b = new Uint8Array(bytes);
+setInterval(() => {
+  const started = c[0];
+  if (started === 0 || Date.now() - started <= hangMs) return;
+  const n = Math.min(c[1], b.length);
+  fs.writeFileSync(file, b.subarray(0, n));
+  fs.writeSync(2, '\\n' + name + ' (seed ' + seed + '): case ' + c[2] + ' still running after ' + (Date.now() - started) + ' ms (bound ' + hangMs + ' ms): a hang. Its input (' + c[1] + ' bytes' + (c[1] > n ? ', truncated to ' + n : '') + ') is in ' + file + '. Killing the test process.\\n');
+  process.kill(process.pid, 'SIGKILL');
+}, Math.max(10, Math.min(250, hangMs / 4)));
+`;
+
+/** The watchdog of one property run: begin/end around each case, stop at the end. */
+class Watchdog {
+  private readonly clock = new Float64Array(new SharedArrayBuffer(3 * 8));
+  private readonly bytes = new Uint8Array(new SharedArrayBuffer(8 * MB));
+  private readonly worker: Worker;
+  private cases = 0;
+
+  constructor(name: string, seed: number, hangMs: number) {
+    const file = join(tmpdir(), `himoe-fuzz-hang-${name.replace(/[^\w.-]+/g, '_')}-${seed}.bin`);
+    this.worker = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { clock: this.clock.buffer, bytes: this.bytes.buffer, name, seed, hangMs, file } });
+    this.worker.unref();
+  }
+
+  /** A case starts: its input (bytes, else JSON) goes where the watchdog can write it out. */
+  begin(input: unknown): void {
+    const data = input instanceof Uint8Array ? input : new TextEncoder().encode(JSON.stringify(input) ?? String(input));
+    this.bytes.set(data.subarray(0, this.bytes.length));
+    this.clock[1] = data.length;
+    this.clock[2] = ++this.cases;
+    this.clock[0] = Date.now();
+  }
+
+  end(): void {
+    this.clock[0] = 0;
+  }
+
+  async stop(): Promise<void> {
+    this.end();
+    await this.worker.terminate();
+  }
 }
 
 /**
