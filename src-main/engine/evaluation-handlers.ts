@@ -22,7 +22,7 @@ import type { ParsedParams, RequestResult } from '../api/contract.js';
 import { findDeapFiles } from '../storage/datasets/deap/deap.js';
 import { ANNOTATIONS_DIR, EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, SESSION_META_FILE, isValidId, listAnnotationFiles, sessionDir } from '../storage/workspace.js';
 import { claimVerdict } from '../model/evaluate/verdict.js';
-import { FOLD_MODELS_DIR } from '../model/evaluate/evaluate.js';
+import { FOLD_MODELS_DIR } from '../model/evaluate/layout.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
 

@@ -16,6 +16,7 @@ import { scorePredictions, type ExamplePrediction, type TrainProgress } from '..
 import { timelineOf, tokensWithMostContext, type Example } from '../training/examples.js';
 import type { Dataset } from '../data/index.js';
 import { ARCHITECTURES, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
+import { FOLD_MODELS_DIR, RUNS_DIR, RUN_JSON } from './layout.js';
 import { makeFolds, type Fold, type ProtocolName } from './protocol.js';
 import { DEFAULT_ROBUSTNESS_GRID, perturbExamples, type PerturbationKind, type RobustnessGrid } from './robustness.js';
 
@@ -124,9 +125,7 @@ export interface EvaluationRun {
   elapsedSec: number;
 }
 
-export const RUNS_DIR = 'runs';
-export const FOLD_MODELS_DIR = 'models';
-export const RUN_JSON = 'run.json';
+export { FOLD_MODELS_DIR, RUNS_DIR, RUN_JSON } from './layout.js';
 
 function runFile(outDir: string, fold: number, arch: string): string {
   return join(outDir, RUNS_DIR, `fold${fold + 1}-${arch.replace(/[^a-z0-9-]/gi, '_')}.json`);
