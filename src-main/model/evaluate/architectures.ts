@@ -103,9 +103,10 @@ class SingleRegressor implements Regressor {
 
 /**
  * Decision-level fusion weights: each member's CCC on each output over the validation windows
- * (each instant once, as early stopping and the test score), floored at 0 ([member][output]). A unimodal model that learned nothing of an output (no valence
- * in EDA, say) then does not dilute the members that did; an equal mean would, and would make late
- * fusion a weaker baseline than the usual performance-weighted decision fusion.
+ * (each instant once, as early stopping and the test score them), floored at 0
+ * ([member][output]). A unimodal model that learned nothing of an output (no valence in EDA, say)
+ * then does not dilute the members that did; an equal mean would, and would make late fusion a
+ * weaker baseline than the usual performance-weighted decision fusion.
  */
 export function lateFusionWeights(members: readonly Regressor[], validation: readonly Example[], outputs: readonly string[]): number[][] {
   const tokens = tokensWithMostContext(validation);
