@@ -70,6 +70,8 @@ export const requests = {
          * takes `modalities`. Playback files are not accepted from the UI.
          */
         sources: z.array(shortText(500).min(1)).min(1).max(16).optional(),
+        /** A model of the workspace's models/ (prediction.models) for this session's live predictions, instead of the configured one. */
+        model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a model folder name: letters, digits, '.', '_' or '-'").optional(),
       })
       .strict(),
     result: z.object({ recordingPath: z.string().nullable() }),

@@ -37,7 +37,31 @@ export const predictionLayoutSchema = z.object({
 });
 export type ApiPredictionLayout = z.infer<typeof predictionLayoutSchema>;
 
+/** A model folder a session can run live: the configured one, or one of the workspace's models/. */
+export const predictionModelSchema = z.object({
+  /** Its folder name in models/ (session.start's `model`); null for the configured model. */
+  name: z.string().nullable(),
+  path: z.string(),
+  /** The manifest's name, training data SPEC, and whether that data is synthetic. */
+  modelName: z.string().nullable(),
+  trainedOn: z.string().nullable(),
+  synthetic: z.boolean().nullable(),
+  createdAt: z.string().nullable(),
+  /** Model modalities with their rates, e.g. "EEG 32 Hz". */
+  modalities: z.array(z.string()),
+  /** Validation CCC from the manifest, where it has one. */
+  validation: z.object({ valence: z.number().nullable(), arousal: z.number().nullable() }),
+  /** Why it cannot run (an unreadable or invalid manifest), else null. */
+  problem: z.string().nullable(),
+});
+export type ApiPredictionModel = z.infer<typeof predictionModelSchema>;
+
 export const predictionRequests = {
+  /** The models a session can run live: the configured one and each folder of the workspace's models/. */
+  'prediction.models': {
+    params: z.object({}).strict(),
+    result: z.object({ configured: predictionModelSchema.nullable(), models: z.array(predictionModelSchema) }),
+  },
   'prediction.status': {
     params: z
       .object({

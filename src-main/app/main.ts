@@ -17,6 +17,7 @@ import { isMediaRequest, mediaProtocolResponse } from './media-protocol.js';
 import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
 import { workspaceRecordingPlanner } from '../engine/workspace-recording.js';
+import { MODELS_DIR } from '../storage/workspace.js';
 import { attachIpcTransport } from './ipc-transport.js';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, resolveAppAsset, windowWebPreferences } from './security.js';
 import { shippedModelDir } from '../model/io/shipped-model.js';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
   const evaluations = new EvaluationRunner({ workspace });
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL === 'none' ? undefined : (process.env.HIMOE_MODEL ?? shippedModelDir()), handlers: { ...annotationHandlers(), ...replayHandlers({ workspace, tickets: media }), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers(), ...evaluations.handlers() } });
+  const service = new WorkstationService({ modelsDir: join(workspace, MODELS_DIR), planRecording: workspaceRecordingPlanner(workspace, (l) => console.warn(l)), modelDir: process.env.HIMOE_MODEL === 'none' ? undefined : (process.env.HIMOE_MODEL ?? shippedModelDir()), handlers: { ...annotationHandlers(), ...replayHandlers({ workspace, tickets: media }), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace }), ...predictionHandlers({ modelsDir: join(workspace, MODELS_DIR) }), ...evaluations.handlers() } });
   publishDeviceStatus(service);
   publishPredictions(service);
   let quitting = false;

@@ -15,6 +15,7 @@ import { MediaTickets } from '../engine/media-serving.js';
 import { replayHandlers } from '../engine/replay-handlers.js';
 import { predictionHandlers, publishPredictions } from '../engine/prediction-handlers.js';
 import { WorkstationService } from '../engine/workstation-service.js';
+import { MODELS_DIR } from '../storage/workspace.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { devicesReport } from './commands-devices.js';
 import { SHIPPED_MODEL_NAME, shippedModelDir } from '../model/io/shipped-model.js';
@@ -57,7 +58,7 @@ export async function runServe(opts: ServeOptions, io: CliIo): Promise<{ server:
   const evaluations = new EvaluationRunner({ workspace });
   // Stimulus media of post-hoc annotation: registered by the replay handlers, served by the server.
   const media = new MediaTickets();
-  const service = new WorkstationService({ planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...replayHandlers({ workspace, tickets: media }), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }), ...predictionHandlers(), ...evaluations.handlers() } });
+  const service = new WorkstationService({ modelsDir: join(workspace, MODELS_DIR), planRecording: workspaceRecordingPlanner(workspace, log), modelDir: opts.model && resolve(opts.model), handlers: { ...annotationHandlers(), ...replayHandlers({ workspace, tickets: media }), ...libraryHandlers({ workspace }), ...devicesHandlers({ workspace, report: devicesReport }), ...predictionHandlers({ modelsDir: join(workspace, MODELS_DIR) }), ...evaluations.handlers() } });
   publishDeviceStatus(service);
   publishPredictions(service);
   const server = await startServer({ service, staticDir: rendererDir, host: opts.host, port, token: opts.token, log, media });

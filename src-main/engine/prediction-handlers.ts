@@ -2,7 +2,11 @@
 // layout, counters and the last seconds of PREDICTION rows, exact, from the ring buffer) and the
 // publisher that turns each row the live inference runner publishes into a 'prediction' event.
 
-import type { ApiPredictionRow } from '../api/requests-prediction.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ApiPredictionModel, ApiPredictionRow } from '../api/requests-prediction.js';
+import { validateManifest } from '../model/io/manifest.js';
+import { isValidId } from '../storage/workspace.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
 
 /** Decodes rows of a PREDICTION stream by its channel labels (predictionChannelLabels): outputs,
@@ -47,8 +51,58 @@ const lastErrors = new WeakMap<WorkstationService, { message: string | null }>()
 
 const MODEL_ERROR = /^(no live predictions|live inference):/;
 
-export function predictionHandlers(): RequestHandlers {
+/** What a model folder's manifest says, for choosing it (never throws: a bad folder says why). */
+export async function describeModel(path: string, name: string | null): Promise<ApiPredictionModel> {
+  const none = { name, path, modelName: null, trainedOn: null, synthetic: null, createdAt: null, modalities: [], validation: { valence: null, arousal: null } };
+  const file = join(path, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return { ...none, problem: `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  try {
+    const m = validateManifest(JSON.parse(text) as unknown, file);
+    const v = m.metrics?.validation ?? {};
+    const ccc = (key: string) => (typeof v[key] === 'number' && Number.isFinite(v[key]) ? v[key] : null);
+    return {
+      name,
+      path,
+      modelName: m.name,
+      trainedOn: m.training.data,
+      synthetic: m.training.synthetic,
+      createdAt: m.createdAt,
+      modalities: m.modalities.map((s) => `${s.modality} ${s.rateHz} Hz`),
+      validation: { valence: ccc('valence_ccc'), arousal: ccc('arousal_ccc') },
+      problem: null,
+    };
+  } catch (err) {
+    return { ...none, problem: err instanceof SyntaxError ? `${file}: not valid JSON (${err.message})` : (err as Error).message };
+  }
+}
+
+export interface PredictionHandlersOptions {
+  /** The workspace's models/, listed by prediction.models (session.start's `model` names one). */
+  modelsDir?: string;
+}
+
+export function predictionHandlers(opts: PredictionHandlersOptions = {}): RequestHandlers {
   return {
+    'prediction.models': async (_p, service) => {
+      const configuredDir = service.configuredModelDir;
+      let names: string[] = [];
+      if (opts.modelsDir !== undefined) {
+        try {
+          names = (await readdir(opts.modelsDir, { withFileTypes: true })).filter((e) => e.isDirectory() && isValidId(e.name)).map((e) => e.name).sort();
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      return {
+        configured: configuredDir !== null ? await describeModel(configuredDir, null) : null,
+        models: await Promise.all(names.map((n) => describeModel(join(opts.modelsDir!, n), n))),
+      };
+    },
     'prediction.status': async (p, service) => {
       const engine = service.engine;
       const runner = service.liveInference;

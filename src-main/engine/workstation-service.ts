@@ -2,6 +2,8 @@
 // WebSocket server and the Electron IPC transport both call into this; neither knows the
 // engine. Also serves plot views: decimated min/max frames at a bounded rate per view.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSourceSet, parseSourceSpec, type SourceSpec } from '../acquisition/source-spec.js';
 import { SyntheticSession } from '../acquisition/synthetic/synthetic-session.js';
 import type { SessionClock } from '../core/streams/clock.js';
@@ -40,6 +42,8 @@ export interface WorkstationOptions {
   handlers?: RequestHandlers;
   /** A Hi-MoE model folder: when set, every session runs live inference into a PREDICTION stream. */
   modelDir?: string;
+  /** The workspace's models/: session.start's `model` names a folder there, for that session instead of `modelDir`. */
+  modelsDir?: string;
 }
 
 export interface ViewHandle {
@@ -53,6 +57,8 @@ interface ActiveSession {
   target: RecordingTarget | null;
   subject: string | null;
   inference: LiveInferenceRunner | null;
+  /** The model folder this session runs (or tried to), null without one. */
+  modelDir: string | null;
   unsubscribe: () => void;
 }
 
@@ -83,9 +89,24 @@ export class WorkstationService implements WorkstationApi {
     return this.active?.inference ?? null;
   }
 
-  /** The configured model folder (`--model`, HIMOE_MODEL), or null. */
+  /** The running session's model folder, else the configured one (`--model`, HIMOE_MODEL), or null. */
   get modelDir(): string | null {
+    return this.active !== null ? this.active.modelDir : (this.opts.modelDir ?? null);
+  }
+
+  /** The configured model folder (`--model`, HIMOE_MODEL), or null. */
+  get configuredModelDir(): string | null {
     return this.opts.modelDir ?? null;
+  }
+
+  /** A model folder of the workspace's models/ by name, checked before a session starts on it. */
+  private workspaceModel(name: string): string {
+    if (this.opts.modelsDir === undefined) throw new EngineError('NO_MODEL', `model "${name}": this workstation has no workspace models/ folder; start it with a workspace`, { model: name });
+    const dir = join(this.opts.modelsDir, name);
+    if (!existsSync(join(dir, 'manifest.json'))) {
+      throw new EngineError('NO_MODEL', `model "${name}": ${dir} is not a model folder (no manifest.json); prediction.models lists the workspace's models`, { model: name });
+    }
+    return dir;
   }
 
   async call<N extends RequestName>(name: N, params: ParsedParams<N>): Promise<RequestResult<N>> {
@@ -145,6 +166,7 @@ export class WorkstationService implements WorkstationApi {
   }
 
   private async startSession(p: ParsedParams<'session.start'>): Promise<{ recordingPath: string | null }> {
+    const modelDir = p.model !== undefined ? this.workspaceModel(p.model) : (this.opts.modelDir ?? null);
     const { sources, clock, synthetic, source } = await buildSources(p);
     const engine = new SessionEngine({ clock });
     const markers = new MarkerSource(clock);
@@ -163,12 +185,12 @@ export class WorkstationService implements WorkstationApi {
         channels: r.channels,
       }),
     );
-    // Live inference, when a model is configured: a model that does not fit the streams at
-    // hand is reported and the session goes on without predictions.
+    // Live inference, when a model is configured or chosen: a model that does not fit the streams
+    // at hand is reported and the session goes on without predictions.
     let inference: LiveInferenceRunner | null = null;
-    if (this.opts.modelDir) {
+    if (modelDir) {
       const runner = new LiveInferenceRunner(engine, {
-        modelDir: this.opts.modelDir,
+        modelDir,
         onError: (err) => this.events.emit({ kind: 'error', code: err.code, message: `live inference: ${err.message}` }),
       });
       try {
@@ -216,7 +238,7 @@ export class WorkstationService implements WorkstationApi {
       offQuality();
       quality.detach();
     };
-    this.active = { engine, synthetic, markers, target, subject, inference, unsubscribe: detachAll };
+    this.active = { engine, synthetic, markers, target, subject, inference, modelDir, unsubscribe: detachAll };
     this.plots.attach(engine);
     try {
       await engine.start({

@@ -121,7 +121,7 @@ describe.skipIf(!haveChromium)('Evaluate view (himoe serve)', () => {
     await page.screenshot({ path: join(ARTEFACTS, 'evaluate-cancelled.png'), fullPage: true });
   }, SLOW_MS * 2);
 
-  it('copies a model the first run kept into models/ and scores it as a trained model', async () => {
+  it('copies a model the first run kept into models/, scores it as a trained model and runs it live', async () => {
     const { page } = w;
     const first = page.locator('[data-testid="evaluate-history"] tr[data-status="done"]');
     const id = (await first.getAttribute('data-run-id'))!;
@@ -146,6 +146,22 @@ describe.skipIf(!haveChromium)('Evaluate view (himoe serve)', () => {
     await scored.waitFor({ timeout: SLOW_MS });
     await page.waitForSelector('[data-testid="evaluate-results"] tbody tr', { timeout: 30_000 });
     await page.getByLabel('train and compare').check();
+
+    // And run it live: the Live view offers the workspace's models for the next session.
+    await page.getByTestId('nav-live').click();
+    const choice = page.getByTestId('live-model');
+    await expect.poll(() => choice.locator('option').allTextContents()).toContain(`${id}-fold2-himoe`);
+    await choice.selectOption(`${id}-fold2-himoe`);
+    // Not recorded: the next test counts the recorded sessions.
+    await page.getByTestId('record').uncheck();
+    await page.getByTestId('start').click();
+    await page.getByTestId('nav-predictions').click();
+    await expect.poll(() => page.getByTestId('predictions-model').textContent(), { timeout: 30_000 }).toBe('fold2-himoe');
+    await page.getByTestId('nav-live').click();
+    await page.getByTestId('stop').click();
+    await page.waitForSelector('[data-testid="start"]');
+    await choice.selectOption('');
+    await page.getByTestId('record').check();
   }, SLOW_MS * 2);
 
   it('counts recorded sessions by subject, as the protocols do: two sessions of P01 and one of P02 are too few subjects to leave one out', async () => {

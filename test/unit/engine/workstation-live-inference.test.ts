@@ -1,10 +1,11 @@
 // The workstation runs live inference when given a model: predictions become a recorded
 // PREDICTION stream; a model that does not fit the streams is reported, the session goes on.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-main/api/contract.js';
+import { predictionHandlers } from '../../../src-main/engine/prediction-handlers.js';
 import { WorkstationService } from '../../../src-main/engine/workstation-service.js';
 import { HiMoE } from '../../../src-main/model/himoe/index.js';
 import { saveModel } from '../../../src-main/model/io/index.js';
@@ -67,5 +68,42 @@ describe('WorkstationService with a model', () => {
     const file = await readXdf(join(dir, 'nofit.xdf'));
     expect(file.streams.some((st) => st.info.type === 'PREDICTION')).toBe(false);
     expect(file.streams.find((st) => st.info.type === 'PPG')?.timestamps.length).toBeGreaterThan(10);
+  });
+
+  it('runs a model of the workspace models/ chosen for the session, lists the models a session can run, and refuses an unknown one before starting', async () => {
+    // The workspace's models/: a copy of the model under another name, one with a broken manifest,
+    // one folder that is not a model name.
+    const modelsDir = join(dir, 'ws-models');
+    await cp(modelDir, join(modelsDir, 'fold2-himoe'), { recursive: true });
+    await mkdir(join(modelsDir, 'broken'), { recursive: true });
+    await writeFile(join(modelsDir, 'broken', 'manifest.json'), '{"format": "himoe-model"');
+    await mkdir(join(modelsDir, 'not a name'), { recursive: true });
+    const events: ApiEvent[] = [];
+    const s = new WorkstationService({ modelsDir, planRecording: async () => ({ path: join(dir, 'chosen.xdf'), finish: async () => {} }), handlers: predictionHandlers({ modelsDir }) });
+    s.onEvent((e) => events.push(e));
+
+    const listed = await s.call('prediction.models', {});
+    expect(listed.configured).toBeNull();
+    expect(listed.models.map((m) => m.name)).toEqual(['broken', 'fold2-himoe']);
+    expect(listed.models[1]).toMatchObject({ path: join(modelsDir, 'fold2-himoe'), modelName: 'wiring-test', trainedOn: 'none', synthetic: true, problem: null, modalities: ['EEG 32 Hz', 'ECG 32 Hz', 'EDA 8 Hz'] });
+    expect(listed.models[0]!.problem).toMatch(/broken.manifest\.json: not valid JSON/);
+    const withDefault = new WorkstationService({ modelDir, modelsDir, planRecording: async () => ({ path: join(dir, 'unused.xdf'), finish: async () => {} }), handlers: predictionHandlers({ modelsDir }) });
+    expect((await withDefault.call('prediction.models', {})).configured).toMatchObject({ name: null, path: modelDir, modelName: 'wiring-test', problem: null });
+
+    // Without a configured model no session predicts; choosing one makes this session predict with it.
+    await expect(s.call('session.start', { source: 'synthetic', modalities: ['EEG', 'ECG', 'EDA'], seed: 2, record: false, subject: '', notes: '', model: 'nope' })).rejects.toMatchObject({ code: 'NO_MODEL', message: expect.stringMatching(/model "nope": .* is not a model folder/) });
+    expect(s.status().state).toBe('idle');
+    await s.call('session.start', { source: 'synthetic', modalities: ['EEG', 'ECG', 'EDA'], seed: 2, record: true, subject: 'P3', notes: '', model: 'fold2-himoe' });
+    expect(s.modelDir).toBe(join(modelsDir, 'fold2-himoe'));
+    expect(s.status().streams.some((st) => st.type === 'PREDICTION')).toBe(true);
+    await sleep(2000);
+    const status = await s.call('prediction.status', { historySec: 30 });
+    expect(status.modelConfigured).toBe(true);
+    expect(status.layout?.modelName).toBe('wiring-test');
+    await s.call('session.stop', {});
+    expect(events.filter((e) => e.kind === 'error')).toEqual([]);
+    expect(s.modelDir).toBeNull();
+    const file = await readXdf(join(dir, 'chosen.xdf'));
+    expect(file.streams.find((st) => st.info.type === 'PREDICTION')?.timestamps.length).toBeGreaterThan(1);
   });
 });
