@@ -70,7 +70,7 @@ export const predictionRequests = {
       })
       .strict(),
     result: z.object({
-      /** A model folder is configured (`himoe serve --model DIR`, HIMOE_MODEL in the app). */
+      /** The running session has a model (chosen in session.start, else the default), or, when idle, a default is configured (`himoe serve --model DIR`, HIMOE_MODEL in the app). */
       modelConfigured: z.boolean(),
       sessionRunning: z.boolean(),
       /** Session clock (s) at the session's start and now: the view plots time since start. */
