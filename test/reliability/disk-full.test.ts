@@ -80,7 +80,7 @@ describe('disk full while recording', () => {
     const wsDir = join(dir, 'small-ws');
     mkdirSync(wsDir);
     expect(mountSmallFs(wsDir)).toBe(true);
-    const { service, api } = makeWorkstation(wsDir);
+    const { service, api, shutdown } = makeWorkstation(wsDir);
     const events: ApiEvent[] = [];
     service.onEvent((e) => events.push(e));
     try {
@@ -111,7 +111,7 @@ describe('disk full while recording', () => {
         expect(listed.error.message).toContain('library.sqlite');
       }
     } finally {
-      await service.shutdown();
+      await shutdown();
     }
   });
 });

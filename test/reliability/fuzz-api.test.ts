@@ -13,9 +13,9 @@ import { makeWorkstation } from './workstation-fixture.js';
 
 const CASES = Number(process.env.HIMOE_FUZZ_CASES ?? 3000);
 const dir = mkdtempSync(join(tmpdir(), 'himoe-fuzz-api-'));
-const { service, api } = makeWorkstation(join(dir, 'ws'));
+const { api, shutdown } = makeWorkstation(join(dir, 'ws'));
 afterAll(async () => {
-  await service.shutdown();
+  await shutdown();
   rmSync(dir, { recursive: true, force: true });
 });
 

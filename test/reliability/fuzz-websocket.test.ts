@@ -14,7 +14,7 @@ import { makeWorkstation } from './workstation-fixture.js';
 
 const CASES = Number(process.env.HIMOE_FUZZ_WS_CASES ?? 400);
 const dir = mkdtempSync(join(tmpdir(), 'himoe-fuzz-ws-'));
-const { service } = makeWorkstation(join(dir, 'ws'));
+const { service, shutdown } = makeWorkstation(join(dir, 'ws'));
 let server: RunningServer;
 let origin: string;
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   origin = server.url.replace(/\/$/, '');
 });
 afterAll(async () => {
-  await service.shutdown();
+  await shutdown();
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });

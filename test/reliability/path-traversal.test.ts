@@ -13,7 +13,7 @@ import { makeWorkstation, paramFields, REQUEST_NAMES, textKind } from './worksta
 
 const parent = mkdtempSync(join(tmpdir(), 'himoe-traversal-'));
 const ws = join(parent, 'ws');
-const { service, api } = makeWorkstation(ws);
+const { service, api, shutdown } = makeWorkstation(ws);
 let sessionId = '';
 
 beforeAll(async () => {
@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await service.shutdown();
+  await shutdown();
   rmSync(parent, { recursive: true, force: true });
 });
 

@@ -1,26 +1,58 @@
 // The workstation as `himoe serve` and the desktop app wire it (service + every area's request
-// handlers over one workspace), for the API fuzz and path-traversal tests; and a look into the
+// handlers over one workspace; evaluations spawn a stand-in that fails instead of training), for the API fuzz and path-traversal tests; and a look into the
 // contract's param schemas (fields, their types) for the fuzz arbitraries and the traversal test.
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { requests, type RequestName } from '../../src-main/api/contract.js';
 import { ApiSession } from '../../src-main/engine/api-session.js';
 import { annotationHandlers } from '../../src-main/engine/annotation-handlers.js';
 import { devicesHandlers } from '../../src-main/engine/devices-handlers.js';
+import { EvaluationRunner } from '../../src-main/engine/evaluation-handlers.js';
 import { libraryHandlers } from '../../src-main/engine/library-handlers.js';
+import { MediaTickets } from '../../src-main/engine/media-serving.js';
+import { predictionHandlers } from '../../src-main/engine/prediction-handlers.js';
+import { replayHandlers } from '../../src-main/engine/replay-handlers.js';
 import { workspaceRecordingPlanner } from '../../src-main/engine/workspace-recording.js';
 import { WorkstationService } from '../../src-main/engine/workstation-service.js';
+import { MODELS_DIR } from '../../src-main/storage/workspace.js';
 
-export function makeWorkstation(workspace: string): { service: WorkstationService; api: ApiSession } {
+/**
+ * Stands in for `himoe evaluate`: an evaluation the fuzzers start is planned, its folder and data
+ * links made and its process spawned, and that process fails at once instead of training.
+ */
+const NO_TRAINING = { file: process.execPath, args: ['-e', "process.stderr.write('himoe: error [NOT_IN_TESTS]: no training in the reliability tests\\n'); process.exit(1)"] };
+
+export interface Workstation {
+  service: WorkstationService;
+  api: ApiSession;
+  /** Stops a running evaluation process, then the service. */
+  shutdown(): Promise<void>;
+}
+
+export function makeWorkstation(workspace: string): Workstation {
+  const evaluations = new EvaluationRunner({ workspace, command: NO_TRAINING });
+  const modelsDir = join(workspace, MODELS_DIR);
   const service = new WorkstationService({
+    modelsDir,
     planRecording: workspaceRecordingPlanner(workspace, () => {}),
     handlers: {
       ...annotationHandlers(),
+      ...replayHandlers({ workspace, tickets: new MediaTickets() }),
       ...libraryHandlers({ workspace }),
       // No real port enumeration in tests (it spawns udevadm); the listing itself is not under test.
       ...devicesHandlers({ workspace, listPorts: async () => ({ ports: [], method: 'dev-scan' }) }),
+      ...predictionHandlers({ modelsDir }),
+      ...evaluations.handlers(),
     },
   });
-  return { service, api: new ApiSession(service, () => {}) };
+  return {
+    service,
+    api: new ApiSession(service, () => {}),
+    shutdown: async () => {
+      await evaluations.shutdown();
+      await service.shutdown();
+    },
+  };
 }
 
 export const REQUEST_NAMES = Object.keys(requests) as RequestName[];
