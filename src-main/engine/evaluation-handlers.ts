@@ -22,7 +22,7 @@ import type { ParsedParams, RequestResult } from '../api/contract.js';
 import { findDeapFiles } from '../storage/datasets/deap/deap.js';
 import { ANNOTATIONS_DIR, EVALUATIONS_DIR, MODELS_DIR, RECORDING_FILE, SESSION_META_FILE, isValidId, listAnnotationFiles, sessionDir } from '../storage/workspace.js';
 import { claimVerdict } from '../model/evaluate/verdict.js';
-import { FOLD_MODELS_DIR } from '../model/evaluate/layout.js';
+import { FOLD_MODELS_DIR, parseFoldModelName } from '../model/evaluate/layout.js';
 import { EngineError } from './errors.js';
 import type { RequestHandlers, WorkstationService } from './workstation-service.js';
 
@@ -606,8 +606,8 @@ export class EvaluationRunner {
       } catch {
         continue; // being written, or not a model folder
       }
-      const m = /^fold(\d+)-(.+)$/.exec(name);
-      models.push({ name, fold: m ? Number(m[1]) : null, member: m ? m[2]! : name, validationMeanCcc: num(manifest.metrics?.validation?.mean_ccc) });
+      const parsed = parseFoldModelName(name);
+      models.push({ name, fold: parsed?.fold ?? null, member: parsed?.member ?? name, validationMeanCcc: num(manifest.metrics?.validation?.mean_ccc) });
     }
     return models.sort((a, b) => (a.fold ?? 0) - (b.fold ?? 0) || a.name.localeCompare(b.name));
   }

@@ -16,7 +16,7 @@ import { scorePredictions, type ExamplePrediction, type TrainProgress } from '..
 import { timelineOf, tokensWithMostContext, type Example } from '../training/examples.js';
 import type { Dataset } from '../data/index.js';
 import { ARCHITECTURES, trainArchitecture, type ArchName, type ArchTrainOptions, type Regressor } from './architectures.js';
-import { FOLD_MODELS_DIR, RUNS_DIR, RUN_JSON } from './layout.js';
+import { FOLD_MODELS_DIR, RUNS_DIR, RUN_JSON, foldModelName } from './layout.js';
 import { makeFolds, type Fold, type ProtocolName } from './protocol.js';
 import { DEFAULT_ROBUSTNESS_GRID, perturbExamples, type PerturbationKind, type RobustnessGrid } from './robustness.js';
 
@@ -140,7 +140,7 @@ function runFile(outDir: string, fold: number, arch: string): string {
 async function keepModels(options: EvaluateOptions, fold: Fold, regressor: Regressor, result: FoldArchResult): Promise<void> {
   const networks = regressor.hiMoENetworks();
   for (const { member, model } of networks) {
-    const name = `fold${fold.index + 1}-${member.replace(/[^a-z0-9-]/gi, '-')}`;
+    const name = foldModelName(fold.index, member);
     const trained = result.training.find((t) => t.member === member);
     // Finite numbers only: a manifest holds JSON numbers (a CCC of a constant prediction is NaN).
     const finite = (entries: Array<[string, number]>) => Object.fromEntries(entries.filter(([, v]) => Number.isFinite(v)));
